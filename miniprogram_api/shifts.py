@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from flask import current_app, request
+
+from miniprogram_api import bp
+from server import callers, serialize, shifts
+from server.clock import county_zone, utcnow
+from server.errors import ValidationError
+from server.inputs import boolean, integer, json_body, number, query_int, string
+
+
+def _rules() -> shifts.Rules:
+    return shifts.Rules.from_config(current_app.config, county_zone())
+
+
+def _scan(body: dict) -> shifts.Scan:
+    qr = body.get("qr")
+    if not isinstance(qr, str):
+        raise ValidationError("缺少扫码内容 qr", field="qr")
+    return shifts.Scan(
+        qr=qr,
+        latitude=number(body, "latitude", low=-90, high=90, label="纬度"),
+        longitude=number(body, "longitude", low=-180, high=180, label="经度"),
+        accuracy=number(body, "accuracy", low=0, high=100000, required=False, label="定位精度"),
+        coordinate_system=string(body, "coordinate_system", max_length=8, required=False,
+                                 label="坐标系", choices=("gcj02", "wgs84")) or "gcj02",
+    )
+
+
+@bp.post("/shifts")
+def start_shift():
+    body = json_body()
+    scan = _scan(body)
+    request_id = string(body, "client_request_id", max_length=64, required=False, label="请求编号")
+    shift, created = shifts.start(callers.current(), scan, request_id, utcnow(), _rules())
+    return serialize.shift(shift, county_zone()), 201 if created else 200
+
+
+@bp.post("/shifts/<int:shift_id>/end")
+def end_shift(shift_id: int):
+    body = json_body()
+    scan = _scan(body)
+    shift = shifts.end(
+        callers.current(), shift_id, scan, utcnow(), _rules(),
+        persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
+        note=string(body, "note", max_length=500, required=False, label="备注"),
+        allow_outside=boolean(body, "allow_outside"),
+    )
+    return serialize.shift(shift, county_zone())
+
+
+@bp.get("/shifts")
+def list_shifts():
+    limit = query_int("limit", low=1, high=100, default=20)
+    before = _decode_cursor(request.args.get("cursor"))
+    rows = shifts.list_own(callers.current(), before=before, limit=limit + 1)
+    tz = county_zone()
+    items = [serialize.shift(row, tz) for row in rows[:limit]]
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@bp.get("/shifts/<int:shift_id>")
+def get_shift(shift_id: int):
+    return serialize.shift(shifts.get_own(callers.current(), shift_id), county_zone())
+
+
+def _encode_cursor(row: dict) -> str:
+    raw = f"{row['started_at'].isoformat()}|{row['id']}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str | None):
+    if not cursor:
+        return None
+    try:
+        started, shift_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(started), int(shift_id)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("分页游标无效", field="cursor")

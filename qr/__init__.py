@@ -1,0 +1,1 @@
+"""QR codes for posts: signed payloads, QR images and printable posters."""

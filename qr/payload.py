@@ -1,0 +1,81 @@
+"""Signed QR payloads for posts.
+
+A post's QR code holds ``{PUBLIC_BASE_URL}/q/<token>``. The token is also the
+compact form handed to WeChat as a mini-program code's ``scene`` (at most 32
+characters), so both forms use only ``[0-9A-Za-z._~-]`` and sit in a URL path
+unescaped::
+
+    <post id>.<qr version>.<signature>      e.g. 12.3.kV3x0Qm-9aZ_
+
+The signature is the first 72 bits of HMAC-SHA256 over ``<post id>.<qr version>``
+with a key derived from SECRET_KEY. Checking the version against the database
+at scan time (not here) is what makes rotation revoke old posters.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+SIGNATURE_BYTES = 9  # 72 bits, 12 base64url characters
+SCENE_MAX_LENGTH = 32
+_TOKEN_RE = re.compile(r"^([1-9][0-9]{0,8})\.([1-9][0-9]{0,5})\.([A-Za-z0-9_-]{12})$")
+
+
+class InvalidPayload(ValueError):
+    """The scanned text is not a genuine Red Vest post code."""
+
+
+@dataclass(frozen=True)
+class PostCode:
+    post_id: int
+    qr_version: int
+
+
+def _key(secret_key: str) -> bytes:
+    # A key of its own, so a QR signature can never double as any other signature.
+    return hmac.new(secret_key.encode(), b"redvest/qr-payload/v1", hashlib.sha256).digest()
+
+
+def _signature(secret_key: str, post_id: int, qr_version: int) -> str:
+    mac = hmac.new(_key(secret_key), f"{post_id}.{qr_version}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:SIGNATURE_BYTES]).decode().rstrip("=")
+
+
+def make_token(secret_key: str, post_id: int, qr_version: int) -> str:
+    token = f"{post_id}.{qr_version}.{_signature(secret_key, post_id, qr_version)}"
+    assert len(token) <= SCENE_MAX_LENGTH
+    return token
+
+
+def make_url(public_base_url: str, secret_key: str, post_id: int, qr_version: int) -> str:
+    return f"{public_base_url.rstrip('/')}/q/{make_token(secret_key, post_id, qr_version)}"
+
+
+def extract_token(scanned: str) -> str:
+    """The token out of whatever the phone read: the full URL, the token, or the scene."""
+    text = (scanned or "").strip()
+    if text.lower().startswith(("http://", "https://")):
+        path = urlsplit(text).path
+        if "/q/" not in path:
+            raise InvalidPayload("not a post URL")
+        text = path.rsplit("/q/", 1)[1].strip("/")
+    elif text.startswith("scene="):
+        text = text[len("scene="):]
+    # WeChat hands the scene to the page URL-encoded; decoding a clean token is a no-op.
+    return unquote(text)
+
+
+def verify(secret_key: str, scanned: str) -> PostCode:
+    """Check the signature; raises InvalidPayload for anything forged, altered or garbled."""
+    token = extract_token(scanned)
+    match = _TOKEN_RE.match(token)
+    if not match:
+        raise InvalidPayload("malformed token")
+    post_id, qr_version, signature = int(match[1]), int(match[2]), match[3]
+    if not hmac.compare_digest(signature, _signature(secret_key, post_id, qr_version)):
+        raise InvalidPayload("bad signature")
+    return PostCode(post_id, qr_version)

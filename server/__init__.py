@@ -1,0 +1,72 @@
+"""Red Vest (红马甲): the backend of a county's civic volunteer duty mini-program."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from server import config as config_module
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then environment variables, then ``test_config``."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config_module.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    _check_secret_key(app)
+    _configure_database(app)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    from server.db import db, install_sqlite_pragmas
+    from flask_migrate import Migrate
+
+    db.init_app(app)
+    migrations_dir = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+    Migrate(app, db, directory=migrations_dir, render_as_batch=True, compare_type=True)
+    with app.app_context():
+        install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    from server import errorhandlers, cli, public
+    from miniprogram_api import bp as mp_bp
+    from server.console_api import bp as console_bp
+
+    errorhandlers.register(app)
+    app.register_blueprint(mp_bp)
+    app.register_blueprint(console_bp)
+    app.register_blueprint(public.bp)
+    cli.register(app)
+    if not app.logger.handlers:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+def _check_secret_key(app: Flask) -> None:
+    if config_module.is_production(app.config):
+        key = app.config.get("SECRET_KEY") or ""
+        if key == config_module.DEV_SECRET_KEY or len(key) < 16:
+            raise RuntimeError(
+                "Refusing to start in production mode without a strong SECRET_KEY "
+                "(set SECRET_KEY to a random string of at least 16 characters)")
+
+
+def _configure_database(app: Flask) -> None:
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    if not url:
+        url = "sqlite:///" + os.path.join(app.instance_path, "redvest.sqlite3")
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]  # psycopg 3, not psycopg2
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.startswith("sqlite"):
+        timeout_s = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
+        options.setdefault("connect_args", {"timeout": timeout_s, "check_same_thread": False})
+    else:
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -1,0 +1,67 @@
+"""The authenticated caller of an API request, loaded once per request."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import g, request
+
+from server import tokens
+from server.db import db
+from server.errors import Forbidden, Unauthorized
+from server.models import User
+
+_COLUMNS = (User.id, User.role, User.status, User.registered_at, User.unit_id,
+            User.scope_unit_id, User.scope_district_id, User.name)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Just what authorisation needs; a plain value so services stay ORM-free on hot paths."""
+
+    id: int
+    role: str
+    status: str
+    registered: bool
+    unit_id: int | None
+    scope_unit_id: int | None
+    scope_district_id: int | None
+    name: str | None
+
+    @property
+    def is_console(self) -> bool:
+        return self.role in ("coordinator", "leader", "admin")
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in ("leader", "admin")
+
+
+def load(user_id: int) -> Caller | None:
+    row = db.session.execute(sa.select(*_COLUMNS).where(User.id == user_id)).first()
+    if row is None:
+        return None
+    return Caller(row.id, row.role, row.status, row.registered_at is not None, row.unit_id,
+                  row.scope_unit_id, row.scope_district_id, row.name)
+
+
+def authenticate() -> Caller:
+    """Read the bearer token; every API request but login goes through here."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("请先登录", code="UNAUTHORIZED")
+    caller = load(tokens.read(token.strip()))
+    if caller is None:
+        raise Unauthorized("账号不存在，请重新登录", code="UNAUTHORIZED")
+    g.caller = caller
+    return caller
+
+
+def current() -> Caller:
+    return g.caller
+
+
+def require_active(caller: Caller) -> None:
+    if caller.status != "active":
+        raise Forbidden("账号已被停用，请联系协调员", code="ACCOUNT_SUSPENDED")

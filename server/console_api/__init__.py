@@ -1,0 +1,26 @@
+"""The console's JSON API, under /api/console/v1, for coordinators, leaders and admins.
+
+Deny by default: every request but login is authenticated, and a caller
+without a console role (a volunteer's mini-program token) gets 403 before any
+view runs. Scope within a role is decided by `server.permissions` inside each
+query.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from server import callers, permissions
+
+bp = Blueprint("console_api", __name__, url_prefix="/api/console/v1")
+
+PUBLIC_ENDPOINTS = {"console_api.login"}
+
+
+@bp.before_request
+def _authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    permissions.require_console(callers.authenticate())
+
+
+from server.console_api import auth  # noqa: E402,F401  (registers the views)

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from server import accounts, callers, serialize, tokens
+from server.console_api import bp
+from server.db import db
+from server.inputs import json_body, string
+from server.models import User
+
+
+@bp.post("/auth/login")
+def login():
+    body = json_body()
+    user = accounts.check_console_login(string(body, "username", max_length=64, label="用户名"),
+                                        string(body, "password", max_length=256, label="密码"))
+    token, ttl = tokens.issue(user.id, "console")
+    return {"token": token, "expires_in": ttl, "user": serialize.user(user)}
+
+
+@bp.get("/me")
+def me():
+    return {"user": serialize.user(db.session.get(User, callers.current().id))}

@@ -1,0 +1,56 @@
+"""One JSON error envelope for every API path; blueprints cannot catch 404/405 themselves."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from server.errors import ApiError
+
+API_PREFIXES = ("/api/",)
+
+# Chinese messages for the HTTP errors Werkzeug raises before our code runs.
+_HTTP_CODES = {
+    400: ("BAD_REQUEST", "请求格式有误"),
+    401: ("UNAUTHORIZED", "请先登录"),
+    403: ("FORBIDDEN", "没有权限进行此操作"),
+    404: ("NOT_FOUND", "找不到该地址或记录"),
+    405: ("METHOD_NOT_ALLOWED", "不支持该请求方法"),
+    413: ("PAYLOAD_TOO_LARGE", "上传内容过大"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "不支持的内容类型"),
+    429: ("RATE_LIMITED", "请求过于频繁，请稍后再试"),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def error_response(code: str, message: str, status: int, **details):
+    body = {"code": code, "message": message}
+    body.update(details)
+    return jsonify({"error": body}), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(err: ApiError):
+        return jsonify(err.to_dict()), err.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException):
+        if not _wants_json():
+            return err
+        code, message = _HTTP_CODES.get(err.code or 500, ("HTTP_ERROR", "请求无法处理"))
+        if isinstance(err, RequestEntityTooLarge):
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            return error_response(code, message, 413, max_bytes=limit)
+        return error_response(code, message, err.code or 500)
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from server.db import db
+        db.session.rollback()
+        if _wants_json():
+            return error_response("INTERNAL_ERROR", "服务器内部错误，请稍后重试", 500)
+        return "服务器内部错误", 500

@@ -1,0 +1,64 @@
+"""Hours rules: how a shift's length becomes credited minutes.
+
+The server's clock decides; the phone's clock is never trusted. Credited
+minutes are whole minutes (seconds are dropped), capped at MAX_SHIFT_MINUTES;
+a shift shorter than MIN_SHIFT_MINUTES credits 0 and is flagged for review.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# National star levels (全国志愿服务信息系统): lifetime hours for 一星 … 五星.
+STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
+
+# Flags that send a shift to the coordinators' review queue.
+REVIEW_FLAGS = frozenset({
+    "too_short", "capped", "auto_closed", "outside_geofence_end",
+    "photo_reused", "photo_time_mismatch", "no_photo", "manual", "correction_requested",
+})
+
+# Shifts whose credited minutes count as hours served.
+COUNTED_STATUSES = ("closed", "auto_closed")
+COUNTED_REVIEW_STATES = ("none", "approved", "adjusted")
+
+
+@dataclass(frozen=True)
+class Credit:
+    minutes: int
+    flags: list[str] = field(default_factory=list)
+
+
+def elapsed_minutes(started_at: datetime, ended_at: datetime) -> int:
+    return max(0, int((ended_at - started_at).total_seconds() // 60))
+
+
+def credit(started_at: datetime, ended_at: datetime, *, min_minutes: int, max_minutes: int) -> Credit:
+    minutes = elapsed_minutes(started_at, ended_at)
+    if minutes < min_minutes:
+        return Credit(0, ["too_short"])
+    if minutes > max_minutes:
+        return Credit(max_minutes, ["capped"])
+    return Credit(minutes)
+
+
+def merge_flags(existing: list[str] | None, new: list[str]) -> list[str]:
+    """Flags only accumulate: ending a shift never clears what a photo upload raised."""
+    merged = list(existing or [])
+    for flag in new:
+        if flag not in merged:
+            merged.append(flag)
+    return merged
+
+
+def needs_review(flags: list[str]) -> bool:
+    return any(flag in REVIEW_FLAGS for flag in flags)
+
+
+def star_level(lifetime_minutes: int) -> int:
+    hours = lifetime_minutes / 60
+    return sum(1 for threshold in STAR_THRESHOLDS_HOURS if hours >= threshold)
+
+
+def as_hours(minutes: int) -> float:
+    return round(minutes / 60, 2)

@@ -1,0 +1,102 @@
+"""Parsing request input into plain values; anything malformed is a 400 or a 422 naming the field."""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+from flask import request
+
+from server.errors import BadRequest, ValidationError
+
+_MISSING = object()
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("请求体必须是 JSON 对象", code="BAD_REQUEST")
+    return body
+
+
+def number(body: dict, field: str, *, low: float, high: float, required: bool = True,
+           label: str | None = None) -> float | None:
+    value = body.get(field, _MISSING)
+    if value is _MISSING or value is None:
+        if required:
+            raise ValidationError(f"缺少{label or field}", field=field)
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValidationError(f"{label or field}必须是数字", field=field)
+    if not low <= value <= high:
+        raise ValidationError(f"{label or field}超出范围（{low}～{high}）", field=field)
+    return float(value)
+
+
+def integer(body: dict, field: str, *, low: int, high: int, default: int | None = None,
+            label: str | None = None) -> int | None:
+    value = body.get(field, _MISSING)
+    if value is _MISSING or value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{label or field}必须是整数", field=field)
+    if not low <= value <= high:
+        raise ValidationError(f"{label or field}超出范围（{low}～{high}）", field=field)
+    return value
+
+
+def string(body: dict, field: str, *, max_length: int, required: bool = True,
+           label: str | None = None, choices: tuple[str, ...] | None = None) -> str | None:
+    value = body.get(field, _MISSING)
+    if value is _MISSING or value is None or (isinstance(value, str) and not value.strip() and required):
+        if required:
+            raise ValidationError(f"缺少{label or field}", field=field)
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{label or field}必须是文字", field=field)
+    value = value.strip()
+    if len(value) > max_length:
+        raise ValidationError(f"{label or field}不能超过 {max_length} 个字符", field=field)
+    if choices is not None and value not in choices:
+        raise ValidationError(f"{label or field}只能是 {'、'.join(choices)} 之一", field=field)
+    return value
+
+
+def boolean(body: dict, field: str, default: bool = False) -> bool:
+    value = body.get(field, default)
+    if not isinstance(value, bool):
+        raise ValidationError(f"{field}必须是 true 或 false", field=field)
+    return value
+
+
+def query_date(field: str) -> date | None:
+    raw = request.args.get(field)
+    if raw is None or raw == "":
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f"{field} 应为日期，如 2026-11-26", field=field)
+
+
+def query_float(field: str, *, low: float, high: float) -> float:
+    raw = request.args.get(field)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ValidationError(f"缺少或无效的 {field}", field=field)
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValidationError(f"{field} 超出范围", field=field)
+    return value
+
+
+def query_int(field: str, *, low: int, high: int, default: int) -> int:
+    raw = request.args.get(field)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError(f"{field} 必须是整数", field=field)
+    if not low <= value <= high:
+        raise ValidationError(f"{field} 超出范围（{low}～{high}）", field=field)
+    return value

@@ -1,0 +1,83 @@
+"""When: shifts on duty, and the append-only audit log of changes."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from server.db import UTCDateTime, db
+
+SHIFT_STATUSES = ("open", "closed", "auto_closed", "voided")
+# none: nothing to review; pending: flagged and waiting for a coordinator;
+# approved/adjusted/rejected: a coordinator decided (audit_log says who and why).
+REVIEW_STATES = ("none", "pending", "approved", "adjusted", "rejected")
+
+
+class Shift(db.Model):
+    __tablename__ = "shifts"
+    id = sa.Column(sa.Integer, primary_key=True)
+    volunteer_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    # The unit the volunteer served for at the time; reports count hours here even
+    # if the volunteer later moves to another unit.
+    unit_id = sa.Column(sa.Integer, sa.ForeignKey("units.id"))
+    post_id = sa.Column(sa.Integer, sa.ForeignKey("posts.id"), nullable=False)
+    status = sa.Column(sa.String(16), nullable=False, default="open")
+    source = sa.Column(sa.String(16), nullable=False, default="scan")  # scan | manual
+    started_at = sa.Column(UTCDateTime, nullable=False)
+    ended_at = sa.Column(UTCDateTime)
+    # The county-local calendar date the shift started on: a shift belongs to that day.
+    local_date = sa.Column(sa.Date, nullable=False)
+    start_lat = sa.Column(sa.Float)
+    start_lng = sa.Column(sa.Float)
+    start_accuracy = sa.Column(sa.Float)
+    start_distance_m = sa.Column(sa.Float)
+    end_lat = sa.Column(sa.Float)
+    end_lng = sa.Column(sa.Float)
+    end_accuracy = sa.Column(sa.Float)
+    end_distance_m = sa.Column(sa.Float)
+    credited_minutes = sa.Column(sa.Integer, nullable=False, default=0)
+    persuasions = sa.Column(sa.Integer, nullable=False, default=0)
+    note = sa.Column(sa.String(500))
+    flags = sa.Column(sa.JSON, nullable=False, default=list)
+    review_state = sa.Column(sa.String(16), nullable=False, default="none")
+    review_reason = sa.Column(sa.String(500))
+    original_minutes = sa.Column(sa.Integer)
+    client_request_id = sa.Column(sa.String(64))
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+
+    __table_args__ = (
+        # The rule "one open shift per volunteer" lives in the database: two
+        # simultaneous scans cannot both insert.
+        sa.Index("uq_shifts_one_open_per_volunteer", "volunteer_id", unique=True,
+                 sqlite_where=sa.text("status = 'open'"),
+                 postgresql_where=sa.text("status = 'open'")),
+        # A retried request (same client_request_id) finds its shift instead of making another.
+        sa.UniqueConstraint("volunteer_id", "client_request_id", name="uq_shifts_client_request"),
+        sa.Index("ix_shifts_volunteer_started", "volunteer_id", "started_at"),
+        sa.Index("ix_shifts_post_started", "post_id", "started_at"),
+        sa.Index("ix_shifts_status_started", "status", "started_at"),
+        sa.CheckConstraint(sa.text("status IN ('open','closed','auto_closed','voided')"), name="status"),
+        sa.CheckConstraint(sa.text("review_state IN ('none','pending','approved','adjusted','rejected')"),
+                           name="review_state"),
+        sa.CheckConstraint(sa.text("ended_at IS NULL OR ended_at >= started_at"), name="ends_after_start"),
+        sa.CheckConstraint(sa.text("(status = 'open') = (ended_at IS NULL)"), name="open_has_no_end"),
+        sa.CheckConstraint(sa.text("credited_minutes >= 0 AND persuasions >= 0"), name="non_negative"),
+    )
+
+    volunteer = db.relationship("User", foreign_keys=[volunteer_id])
+    post = db.relationship("Post")
+
+
+class AuditLog(db.Model):
+    """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
+
+    __tablename__ = "audit_log"
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(UTCDateTime, nullable=False)
+    actor_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    action = sa.Column(sa.String(32), nullable=False)
+    entity_type = sa.Column(sa.String(16), nullable=False)
+    entity_id = sa.Column(sa.Integer, nullable=False)
+    before = sa.Column(sa.JSON)
+    after = sa.Column(sa.JSON)
+    reason = sa.Column(sa.String(500))
+
+    __table_args__ = (sa.Index("ix_audit_log_entity", "entity_type", "entity_id", "id"),)

@@ -1,0 +1,24 @@
+"""Pages anyone may open: what a post's QR code shows in an ordinary browser."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template
+
+from qr import payload
+from server.db import db
+from server.models import Post
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/q/<token>")
+def scanned_outside_wechat(token: str):
+    try:
+        code = payload.verify(current_app.config["SECRET_KEY"], token)
+    except payload.InvalidPayload:
+        return render_template("public/qr.html", post=None, state="invalid"), 404
+    post = db.session.execute(sa.select(Post).where(Post.id == code.post_id)).scalar_one_or_none()
+    if post is None or code.qr_version > post.qr_version:
+        return render_template("public/qr.html", post=None, state="invalid"), 404
+    state = "revoked" if code.qr_version < post.qr_version else ("inactive" if not post.active else "ok")
+    return render_template("public/qr.html", post=post, state=state)

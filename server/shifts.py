@@ -1,0 +1,236 @@
+"""Starting and ending shifts by scanning a post's QR code.
+
+This is the hot path of the whole system (every volunteer, twice a shift), so
+it uses SQLAlchemy Core: two indexed reads and one write per scan.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from qr import payload
+from server import geo, hours
+from server.callers import Caller, require_active
+from server.clock import local_date
+from server.db import db
+from server.errors import ApiError, Conflict, Forbidden, NotFound
+from server.models import AuditLog, Post, Shift
+
+shifts_t = Shift.__table__
+posts_t = Post.__table__
+
+SHIFT_COLUMNS = (*shifts_t.c, posts_t.c.name.label("post_name"), posts_t.c.code.label("post_code"))
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the mini-program sends when a volunteer scans: the text read and where the phone is."""
+
+    qr: str
+    latitude: float
+    longitude: float
+    accuracy: float | None = None
+    coordinate_system: str = "gcj02"
+
+    def gcj02(self) -> tuple[float, float]:
+        if self.coordinate_system == "wgs84":
+            return geo.wgs84_to_gcj02(self.latitude, self.longitude)
+        return self.latitude, self.longitude
+
+
+@dataclass(frozen=True)
+class Rules:
+    secret_key: str
+    min_minutes: int
+    max_minutes: int
+    accuracy_allowance_m: float
+    tz: object  # ZoneInfo
+
+    @classmethod
+    def from_config(cls, config, tz) -> "Rules":
+        return cls(config["SECRET_KEY"], config["MIN_SHIFT_MINUTES"], config["MAX_SHIFT_MINUTES"],
+                   config["GEOFENCE_ACCURACY_ALLOWANCE_M"], tz)
+
+
+def resolve_post(scanned: str, secret_key: str, *, require_active_post: bool = True):
+    """The post a scanned code names, refusing forged, revoked and inactive codes."""
+    try:
+        code = payload.verify(secret_key, scanned)
+    except payload.InvalidPayload:
+        raise ApiError("二维码无效，请扫描岗位上张贴的红马甲二维码", code="INVALID_QR", status=400)
+    post = db.session.execute(
+        sa.select(posts_t.c.id, posts_t.c.name, posts_t.c.code, posts_t.c.latitude, posts_t.c.longitude,
+                  posts_t.c.radius_m, posts_t.c.active, posts_t.c.qr_version)
+        .where(posts_t.c.id == code.post_id)).first()
+    if post is None or code.qr_version > post.qr_version:
+        raise ApiError("二维码无效，请扫描岗位上张贴的红马甲二维码", code="INVALID_QR", status=400)
+    if code.qr_version < post.qr_version:
+        raise ApiError("该岗位二维码已更换，旧海报已作废，请向协调员索取新海报", code="QR_REVOKED",
+                       status=410, post_id=post.id)
+    if require_active_post and not post.active:
+        raise ApiError("该岗位已停用，暂不能上岗", code="POST_INACTIVE", status=409, post_id=post.id)
+    return post
+
+
+def _check_fence(post, scan: Scan, rules: Rules) -> float:
+    lat, lng = scan.gcj02()
+    fence = geo.check_geofence(post.latitude, post.longitude, post.radius_m, lat, lng,
+                               scan.accuracy, rules.accuracy_allowance_m)
+    if not fence.inside:
+        raise ApiError(f"您距离岗位约 {round(fence.distance_m)} 米，请到岗位附近再扫码",
+                       code="OUTSIDE_GEOFENCE", status=422, distance_m=round(fence.distance_m, 1),
+                       radius_m=post.radius_m)
+    return fence.distance_m
+
+
+def _require_volunteer(caller: Caller) -> None:
+    require_active(caller)
+    if not caller.registered:
+        raise Forbidden("请先完成实名登记再上岗", code="NOT_REGISTERED")
+
+
+def start(caller: Caller, scan: Scan, client_request_id: str | None, now: datetime,
+          rules: Rules) -> tuple[dict, bool]:
+    """Open a shift; returns (shift, created). A retried request returns its shift, not a new one."""
+    _require_volunteer(caller)
+    post = resolve_post(scan.qr, rules.secret_key)
+    distance = _check_fence(post, scan, rules)
+    lat, lng = scan.gcj02()
+    values = dict(
+        volunteer_id=caller.id, unit_id=caller.unit_id, post_id=post.id, status="open", source="scan",
+        started_at=now, local_date=local_date(now, rules.tz), start_lat=lat, start_lng=lng,
+        start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), credited_minutes=0,
+        persuasions=0, flags=[], review_state="none", client_request_id=client_request_id,
+    )
+    try:
+        result = db.session.execute(sa.insert(shifts_t).values(**values))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return _explain_refused_start(caller, client_request_id), False
+    values.update(id=result.inserted_primary_key[0], post_name=post.name, post_code=post.code)
+    return _with_defaults(values), True
+
+
+def _explain_refused_start(caller: Caller, client_request_id: str | None) -> dict:
+    """The insert lost to the unique indexes: a retry of this request, or a shift already open."""
+    if client_request_id:
+        retried = _select_one(shifts_t.c.volunteer_id == caller.id,
+                              shifts_t.c.client_request_id == client_request_id)
+        if retried is not None:
+            return retried
+    open_shift = _select_one(shifts_t.c.volunteer_id == caller.id, shifts_t.c.status == "open")
+    if open_shift is not None:
+        raise Conflict(f"您已在「{open_shift['post_name']}」上岗，请先下岗", code="SHIFT_ALREADY_OPEN",
+                       open_shift_id=open_shift["id"], post_id=open_shift["post_id"])
+    raise Conflict("上岗请求冲突，请重试", code="SHIFT_CONFLICT")
+
+
+def end(caller: Caller, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
+        persuasions: int = 0, note: str | None = None, allow_outside: bool = False) -> dict:
+    """Close the caller's open shift at the same post and credit its minutes.
+
+    ``allow_outside`` lets a volunteer who already walked away still end the
+    shift; it is then flagged for a coordinator instead of refused.
+    """
+    require_active(caller)
+    shift = _select_one(shifts_t.c.id == shift_id, shifts_t.c.volunteer_id == caller.id)
+    if shift is None:
+        raise NotFound("找不到该上岗记录")
+    if shift["status"] != "open":
+        raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=shift["status"])
+    post = resolve_post(scan.qr, rules.secret_key, require_active_post=False)
+    if post.id != shift["post_id"]:
+        raise ApiError(f"请扫描您上岗的岗位「{shift['post_name']}」的二维码", code="WRONG_POST",
+                       status=422, expected_post_id=shift["post_id"], scanned_post_id=post.id)
+    new_flags: list[str] = []
+    try:
+        distance = _check_fence(post, scan, rules)
+    except ApiError as err:
+        if not allow_outside:
+            raise
+        distance = err.details["distance_m"]
+        new_flags.append("outside_geofence_end")
+    credit = hours.credit(shift["started_at"], now, min_minutes=rules.min_minutes,
+                          max_minutes=rules.max_minutes)
+    flags = hours.merge_flags(shift["flags"], new_flags + credit.flags)
+    lat, lng = scan.gcj02()
+    changes = dict(
+        status="closed", ended_at=now, end_lat=lat, end_lng=lng, end_accuracy=scan.accuracy,
+        end_distance_m=round(distance, 1), credited_minutes=credit.minutes,
+        persuasions=persuasions, note=note, flags=flags,
+        review_state="pending" if hours.needs_review(flags) else "none",
+    )
+    updated = db.session.execute(
+        sa.update(shifts_t).where(shifts_t.c.id == shift_id, shifts_t.c.status == "open").values(**changes))
+    db.session.commit()
+    if updated.rowcount != 1:  # closed by a concurrent request or by close-stale
+        raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN")
+    shift.update(changes)
+    return shift
+
+
+def close_stale(now: datetime, rules: Rules) -> list[int]:
+    """Close shifts left open past the cap (forgot to scan out): 0 minutes, flagged for review.
+
+    The end is set to the latest credible moment (start + cap), so "who was on
+    duty" never claims the volunteer stood there all night.
+    """
+    cutoff = now - timedelta(minutes=rules.max_minutes)
+    stale = db.session.execute(
+        sa.select(shifts_t.c.id, shifts_t.c.started_at, shifts_t.c.flags)
+        .where(shifts_t.c.status == "open", shifts_t.c.started_at <= cutoff)).all()
+    closed = []
+    for row in stale:
+        flags = hours.merge_flags(row.flags, ["auto_closed"])
+        changes = dict(status="auto_closed", ended_at=row.started_at + timedelta(minutes=rules.max_minutes),
+                       credited_minutes=0, flags=flags, review_state="pending")
+        result = db.session.execute(sa.update(shifts_t).where(
+            shifts_t.c.id == row.id, shifts_t.c.status == "open").values(**changes))
+        if result.rowcount == 1:
+            db.session.add(AuditLog(at=now, actor_id=None, action="auto_close", entity_type="shift",
+                                    entity_id=row.id, before={"status": "open"},
+                                    after={"status": "auto_closed", "credited_minutes": 0},
+                                    reason=f"超过 {rules.max_minutes} 分钟未下岗，系统自动结束"))
+            closed.append(row.id)
+        db.session.commit()
+    return closed
+
+
+def _select_one(*conditions) -> dict | None:
+    row = db.session.execute(
+        sa.select(*SHIFT_COLUMNS).join(posts_t, posts_t.c.id == shifts_t.c.post_id).where(*conditions)
+    ).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def get_own(caller: Caller, shift_id: int) -> dict:
+    shift = _select_one(shifts_t.c.id == shift_id, shifts_t.c.volunteer_id == caller.id)
+    if shift is None:
+        raise NotFound("找不到该上岗记录")
+    return shift
+
+
+def open_shift_of(user_id: int) -> dict | None:
+    return _select_one(shifts_t.c.volunteer_id == user_id, shifts_t.c.status == "open")
+
+
+def list_own(caller: Caller, *, before: tuple[datetime, int] | None, limit: int) -> list[dict]:
+    """The caller's shifts, newest first; ``before`` is the keyset cursor (started_at, id)."""
+    query = (sa.select(*SHIFT_COLUMNS).join(posts_t, posts_t.c.id == shifts_t.c.post_id)
+             .where(shifts_t.c.volunteer_id == caller.id)
+             .order_by(shifts_t.c.started_at.desc(), shifts_t.c.id.desc()).limit(limit))
+    if before is not None:
+        started, shift_id = before
+        query = query.where(sa.or_(shifts_t.c.started_at < started,
+                                   sa.and_(shifts_t.c.started_at == started, shifts_t.c.id < shift_id)))
+    return [dict(row) for row in db.session.execute(query).mappings()]
+
+
+def _with_defaults(values: dict) -> dict:
+    shift = {column.name: None for column in shifts_t.c}
+    shift.update(values)
+    return shift
