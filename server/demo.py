@@ -113,7 +113,7 @@ def demo_command(host: str, port: int, no_serve: bool):
     if config.is_production(app.config):
         raise click.ClickException("demo refuses to run in production mode (WECHAT_APPID or REDVEST_ENV set)")
     from flask_migrate import upgrade
-    upgrade()
+    upgrade(revision="heads")
     passwords = seed()
     click.echo("Red Vest demo county is ready.")
     click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")

@@ -271,16 +271,15 @@ def _fit(width: int, height: int, side: int) -> tuple[int, int]:
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB (or CMYK, left for the colour transform) with any transparency laid
     on white: converting RGBA straight to RGB would turn it black."""
-    if image.mode in ("RGB", "CMYK"):
-        return image
-    if image.mode.startswith("I;16"):
-        image = image.convert("L")
+    if image.mode == "I" or image.mode.startswith("I;16"):
+        # 16-bit grey PNG; Pillow's own conversion to L clips instead of scaling.
+        image = image.convert("I").point(lambda v: v * (1 / 256)).convert("L")
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
         rgba = image.convert("RGBA")
         canvas = Image.new("RGB", rgba.size, (255, 255, 255))
         canvas.paste(rgba, mask=rgba.getchannel("A"))
         return canvas
-    return image.convert("RGB")
+    return image if image.mode in ("RGB", "CMYK") else image.convert("RGB")
 
 
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:

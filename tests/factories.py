@@ -1,0 +1,102 @@
+"""Factories for test data, one per role, and helpers to call the API as a user."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from server import posts as post_service, tokens
+from server.clock import utcnow
+from server.db import db
+from server.models import District, Post, Unit, User
+from werkzeug.security import generate_password_hash
+
+_seq = itertools.count(1)
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")  # fast for tests
+
+# Near the People's Square of a county seat; GCJ-02.
+BASE_LAT, BASE_LNG = 29.2480, 117.8617
+
+
+def unit(name: str | None = None) -> Unit:
+    u = Unit(name=name or f"单位{next(_seq)}", created_at=utcnow())
+    db.session.add(u)
+    db.session.commit()
+    return u
+
+
+def district(name: str | None = None) -> District:
+    d = District(name=name or f"片区{next(_seq)}", created_at=utcnow())
+    db.session.add(d)
+    db.session.commit()
+    return d
+
+
+def post(district_: District, *, name: str | None = None, lat: float = BASE_LAT, lng: float = BASE_LNG,
+         radius: int = 100, kind: str = "intersection", active: bool = True) -> Post:
+    p = post_service.create(name=name or f"路口{next(_seq)}", kind=kind, district_id=district_.id,
+                            latitude=lat, longitude=lng, radius_m=radius, now=utcnow())
+    if not active:
+        p.active = False
+        db.session.commit()
+    return p
+
+
+def volunteer(unit_: Unit | None, *, name: str | None = None, registered: bool = True,
+              status: str = "active") -> User:
+    n = next(_seq)
+    u = User(openid=f"openid-{n}", role="volunteer", status=status, created_at=utcnow())
+    if registered:
+        u.name, u.phone, u.unit_id, u.registered_at = name or f"志愿者{n}", f"139{n:08d}", unit_.id, utcnow()
+    db.session.add(u)
+    db.session.commit()
+    return u
+
+
+def console_user(role: str, *, unit_: Unit | None = None, district_: District | None = None,
+                 username: str | None = None) -> User:
+    n = next(_seq)
+    u = User(username=username or f"{role}{n}", name=f"{role}{n}", role=role, status="active",
+             scope_unit_id=unit_.id if unit_ else None, scope_district_id=district_.id if district_ else None,
+             password_hash=_PASSWORD_HASH, created_at=utcnow())
+    db.session.add(u)
+    db.session.commit()
+    return u
+
+
+def headers(user: User, kind: str | None = None) -> dict:
+    kind = kind or ("console" if user.username else "mp")
+    token, _ = tokens.issue(user.id, kind)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def qr_text(p: Post) -> str:
+    return post_service.qr_url(p)
+
+
+def at_post(p: Post, **extra) -> dict:
+    """A scan body standing right at the post."""
+    body = {"qr": qr_text(p), "latitude": p.latitude, "longitude": p.longitude, "accuracy": 10}
+    body.update(extra)
+    return body
+
+
+@dataclass
+class County:
+    unit_a: Unit
+    unit_b: Unit
+    east: District
+    west: District
+    post_east: Post
+    post_east2: Post
+    post_west: Post
+
+    @classmethod
+    def build(cls) -> "County":
+        east, west = district("城东片区"), district("城西片区")
+        return cls(
+            unit_a=unit("县财政局"), unit_b=unit("县教育局"), east=east, west=west,
+            post_east=post(east, name="人民路与解放路交叉口"),
+            post_east2=post(east, name="朱子广场", lat=BASE_LAT + 0.01, kind="park"),
+            post_west=post(west, name="星江公园南门", lat=BASE_LAT - 0.01, kind="park"),
+        )
