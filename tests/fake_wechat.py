@@ -40,6 +40,8 @@ class FakeWechat:
         self.code_errors: dict[str, int] = {}  # code -> errcode to answer
         self.slow_codes: set[str] = set()
         self.omit_errcode_on_success = False
+        self.access_tokens: dict[str, float] = {}  # token -> expiry (epoch seconds)
+        self.token_lifetime = 7200
         self.lock = threading.Lock()
         self._counter = itertools.count(1)
         self._routes()
@@ -56,6 +58,22 @@ class FakeWechat:
 
     def calls_to(self, path: str) -> list[dict]:
         return [params for p, params in self.calls if p == path]
+
+    def expire_access_tokens(self) -> None:
+        """WeChat-side expiry: every token handed out so far now answers 42001."""
+        self.access_tokens.clear()
+
+    def token_error(self):
+        """The error response for a bad ?access_token=, or None when it is valid."""
+        token = request.args.get("access_token")
+        if not token:
+            return _err(41001, "access_token missing")
+        expiry = self.access_tokens.get(token)
+        if expiry is None:
+            return _err(40001, "invalid credential, access_token is invalid or not latest")
+        if expiry < time.time():
+            return _err(42001, "access_token expired")
+        return None
 
     # -- the API ---------------------------------------------------------------
     def _routes(self) -> None:
@@ -82,6 +100,29 @@ class FakeWechat:
             if not self.omit_errcode_on_success:
                 body.update(errcode=0, errmsg="ok")
             return jsonify(body)
+
+        @app.post("/cgi-bin/stable_token")
+        def stable_token():
+            body = request.get_json(silent=True)
+            self.calls.append(("/cgi-bin/stable_token", body or {}))
+            if not isinstance(body, dict):
+                return _err(47001, "data format error")
+            if body.get("appid") != APPID or body.get("secret") != SECRET:
+                return _err(40013)
+            with self.lock:
+                now = time.time()
+                live = [t for t, exp in self.access_tokens.items() if exp - now >= 300]
+                if live and not body.get("force_refresh"):
+                    token = live[0]  # normal mode: the same token while it is valid
+                else:
+                    token = f"ACCESS_{uuid.uuid4().hex}"
+                    self.access_tokens[token] = now + self.token_lifetime
+                return jsonify({"access_token": token, "expires_in": int(self.access_tokens[token] - now)})
+
+        @app.post("/test/echo")
+        def echo():
+            """Not a WeChat API: any access-token-protected call, for testing token renewal."""
+            return self.token_error() or jsonify({"errcode": 0, "echo": request.get_json()})
 
     def start(self) -> "FakeWechat":
         self.thread.start()
