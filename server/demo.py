@@ -122,4 +122,6 @@ def demo_command(host: str, port: int, no_serve: bool):
     click.echo("  mini-program   POST /api/mp/v1/auth/login {\"code\": \"dev:demo-volunteer-1\"}")
     if not no_serve:
         click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        # app.run() is a no-op inside the flask CLI, so serve with Werkzeug directly.
+        from werkzeug.serving import run_simple
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -22,3 +22,9 @@ def scanned_outside_wechat(token: str):
         return render_template("public/qr.html", post=None, state="invalid"), 404
     state = "revoked" if code.qr_version < post.qr_version else ("inactive" if not post.active else "ok")
     return render_template("public/qr.html", post=post, state=state)
+
+
+@bp.get("/healthz")
+def health():
+    """For load balancers and monitoring: the process answers (no database round-trip)."""
+    return {"status": "ok"}

@@ -24,6 +24,25 @@ posts_t = Post.__table__
 
 SHIFT_COLUMNS = (*shifts_t.c, posts_t.c.name.label("post_name"), posts_t.c.code.label("post_code"))
 
+# The scan path's statements are built once: constructing a statement costs more
+# than SQLite takes to run it.
+_POST_FOR_SCAN = sa.select(
+    posts_t.c.id, posts_t.c.name, posts_t.c.code, posts_t.c.latitude, posts_t.c.longitude,
+    posts_t.c.radius_m, posts_t.c.active, posts_t.c.qr_version,
+).where(posts_t.c.id == sa.bindparam("post_id"))
+_OWN_SHIFT_FOR_END = sa.select(
+    *SHIFT_COLUMNS, posts_t.c.latitude.label("post_latitude"), posts_t.c.longitude.label("post_longitude"),
+    posts_t.c.radius_m.label("post_radius_m"), posts_t.c.qr_version.label("post_qr_version"),
+).join(posts_t, posts_t.c.id == shifts_t.c.post_id).where(
+    shifts_t.c.id == sa.bindparam("shift_id"), shifts_t.c.volunteer_id == sa.bindparam("volunteer_id"))
+_INSERT_SHIFT = sa.insert(shifts_t)
+_CLOSE_OPEN_SHIFT = sa.update(shifts_t).where(shifts_t.c.id == sa.bindparam("b_shift_id"),
+                                              shifts_t.c.status == "open")
+
+
+def _conn():
+    return db.session.connection()
+
 
 @dataclass(frozen=True)
 class Scan:
@@ -55,34 +74,40 @@ class Rules:
                    config["GEOFENCE_ACCURACY_ALLOWANCE_M"], tz)
 
 
-def resolve_post(scanned: str, secret_key: str, *, require_active_post: bool = True):
-    """The post a scanned code names, refusing forged, revoked and inactive codes."""
+def verify_code(scanned: str, secret_key: str) -> payload.PostCode:
     try:
-        code = payload.verify(secret_key, scanned)
+        return payload.verify(secret_key, scanned)
     except payload.InvalidPayload:
         raise ApiError("二维码无效，请扫描岗位上张贴的红马甲二维码", code="INVALID_QR", status=400)
-    post = db.session.execute(
-        sa.select(posts_t.c.id, posts_t.c.name, posts_t.c.code, posts_t.c.latitude, posts_t.c.longitude,
-                  posts_t.c.radius_m, posts_t.c.active, posts_t.c.qr_version)
-        .where(posts_t.c.id == code.post_id)).first()
-    if post is None or code.qr_version > post.qr_version:
+
+
+def check_version(code: payload.PostCode, current_version: int | None) -> None:
+    """Refuse codes of a post that does not exist, and old posters after a rotation."""
+    if current_version is None or code.qr_version > current_version:
         raise ApiError("二维码无效，请扫描岗位上张贴的红马甲二维码", code="INVALID_QR", status=400)
-    if code.qr_version < post.qr_version:
+    if code.qr_version < current_version:
         raise ApiError("该岗位二维码已更换，旧海报已作废，请向协调员索取新海报", code="QR_REVOKED",
-                       status=410, post_id=post.id)
+                       status=410, post_id=code.post_id)
+
+
+def resolve_post(scanned: str, secret_key: str, *, require_active_post: bool = True):
+    """The post a scanned code names, refusing forged, revoked and inactive codes."""
+    code = verify_code(scanned, secret_key)
+    post = _conn().execute(_POST_FOR_SCAN, {"post_id": code.post_id}).first()
+    check_version(code, post.qr_version if post is not None else None)
     if require_active_post and not post.active:
         raise ApiError("该岗位已停用，暂不能上岗", code="POST_INACTIVE", status=409, post_id=post.id)
     return post
 
 
-def _check_fence(post, scan: Scan, rules: Rules) -> float:
+def _check_fence(post_lat: float, post_lng: float, radius_m: int, scan: Scan, rules: Rules) -> float:
     lat, lng = scan.gcj02()
-    fence = geo.check_geofence(post.latitude, post.longitude, post.radius_m, lat, lng,
-                               scan.accuracy, rules.accuracy_allowance_m)
+    fence = geo.check_geofence(post_lat, post_lng, radius_m, lat, lng, scan.accuracy,
+                               rules.accuracy_allowance_m)
     if not fence.inside:
         raise ApiError(f"您距离岗位约 {round(fence.distance_m)} 米，请到岗位附近再扫码",
                        code="OUTSIDE_GEOFENCE", status=422, distance_m=round(fence.distance_m, 1),
-                       radius_m=post.radius_m)
+                       radius_m=radius_m)
     return fence.distance_m
 
 
@@ -97,7 +122,7 @@ def start(caller: Caller, scan: Scan, client_request_id: str | None, now: dateti
     """Open a shift; returns (shift, created). A retried request returns its shift, not a new one."""
     _require_volunteer(caller)
     post = resolve_post(scan.qr, rules.secret_key)
-    distance = _check_fence(post, scan, rules)
+    distance = _check_fence(post.latitude, post.longitude, post.radius_m, scan, rules)
     lat, lng = scan.gcj02()
     values = dict(
         volunteer_id=caller.id, unit_id=caller.unit_id, post_id=post.id, status="open", source="scan",
@@ -106,7 +131,7 @@ def start(caller: Caller, scan: Scan, client_request_id: str | None, now: dateti
         persuasions=0, flags=[], review_state="none", client_request_id=client_request_id,
     )
     try:
-        result = db.session.execute(sa.insert(shifts_t).values(**values))
+        result = _conn().execute(_INSERT_SHIFT, values)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -137,18 +162,23 @@ def end(caller: Caller, shift_id: int, scan: Scan, now: datetime, rules: Rules, 
     shift; it is then flagged for a coordinator instead of refused.
     """
     require_active(caller)
-    shift = _select_one(shifts_t.c.id == shift_id, shifts_t.c.volunteer_id == caller.id)
-    if shift is None:
+    found = _conn().execute(_OWN_SHIFT_FOR_END, {"shift_id": shift_id, "volunteer_id": caller.id}).mappings().first()
+    if found is None:
         raise NotFound("找不到该上岗记录")
+    shift = dict(found)
     if shift["status"] != "open":
         raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=shift["status"])
-    post = resolve_post(scan.qr, rules.secret_key, require_active_post=False)
-    if post.id != shift["post_id"]:
+    code = verify_code(scan.qr, rules.secret_key)
+    if code.post_id == shift["post_id"]:
+        check_version(code, shift.pop("post_qr_version"))
+    else:  # another post's code: still say "revoked" or "invalid" before "wrong post"
+        resolve_post(scan.qr, rules.secret_key, require_active_post=False)
         raise ApiError(f"请扫描您上岗的岗位「{shift['post_name']}」的二维码", code="WRONG_POST",
-                       status=422, expected_post_id=shift["post_id"], scanned_post_id=post.id)
+                       status=422, expected_post_id=shift["post_id"], scanned_post_id=code.post_id)
     new_flags: list[str] = []
     try:
-        distance = _check_fence(post, scan, rules)
+        distance = _check_fence(shift.pop("post_latitude"), shift.pop("post_longitude"),
+                                shift.pop("post_radius_m"), scan, rules)
     except ApiError as err:
         if not allow_outside:
             raise
@@ -164,8 +194,7 @@ def end(caller: Caller, shift_id: int, scan: Scan, now: datetime, rules: Rules, 
         persuasions=persuasions, note=note, flags=flags,
         review_state="pending" if hours.needs_review(flags) else "none",
     )
-    updated = db.session.execute(
-        sa.update(shifts_t).where(shifts_t.c.id == shift_id, shifts_t.c.status == "open").values(**changes))
+    updated = _conn().execute(_CLOSE_OPEN_SHIFT, {"b_shift_id": shift_id, **changes})
     db.session.commit()
     if updated.rowcount != 1:  # closed by a concurrent request or by close-stale
         raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN")

@@ -1,0 +1,177 @@
+"""Check-in throughput and latency under gunicorn, next to the same server's trivial endpoint.
+
+    .venv/bin/python bench/checkin.py [--clients 32] [--seconds 10] [--workers 2] [--database sqlite|postgresql]
+
+Starts gunicorn on 127.0.0.1 with a fresh database, logs in one volunteer per
+client, then each client scans in and out (POST /shifts, POST /shifts/<id>/end)
+as fast as the server lets it. Then the same clients hit GET /healthz, the
+server's trivial JSON endpoint. Both loads use the same raw-socket asyncio
+client, so the ratio compares the server, not the client. The last line is one
+JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(env: dict, clients: int) -> tuple[list[str], list[str]]:
+    """Migrate, create one post and a volunteer per client; return their tokens and scan bodies."""
+    os.environ.update(env)
+    from flask_migrate import upgrade
+
+    from server import create_app, tokens
+    from server.clock import utcnow
+    from server.db import db
+    from server.models import District, Unit, User
+    from server import posts as post_service
+
+    app = create_app()
+    with app.app_context():
+        if env["DATABASE_URL"].startswith("postgresql"):
+            db.session.execute(db.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        upgrade(revision="heads")
+        now = utcnow()
+        unit, district = Unit(name="县财政局", created_at=now), District(name="城东片区", created_at=now)
+        db.session.add_all([unit, district])
+        db.session.flush()
+        post = post_service.create(name="人民路口", kind="intersection", district_id=district.id,
+                                   latitude=29.248, longitude=117.8617, radius_m=100, now=now)
+        users = [User(openid=f"bench-{i}", name=f"志愿者{i}", phone=f"139{i:08d}", unit_id=unit.id,
+                      role="volunteer", registered_at=now, created_at=now) for i in range(clients)]
+        db.session.add_all(users)
+        db.session.commit()
+        scan = json.dumps({"qr": post_service.qr_url(post), "latitude": 29.2481, "longitude": 117.8617,
+                           "accuracy": 12}).encode()
+        return [tokens.issue(u.id, "mp")[0] for u in users], scan
+
+
+async def http(port: int, method: str, path: str, token: str | None = None, body: bytes = b"") -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    if token:
+        head += f"Authorization: Bearer {token}\r\n"
+    if body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    writer.write(head.encode() + b"\r\n" + body)
+    data = await reader.read()
+    writer.close()
+    status = int(data[9:12])
+    return status, data[data.index(b"\r\n\r\n") + 4:]
+
+
+async def checkin_client(port, token, scan, deadline, latencies, errors):
+    while time.perf_counter() < deadline:
+        t0 = time.perf_counter()
+        status, body = await http(port, "POST", "/api/mp/v1/shifts", token, scan)
+        latencies.append(time.perf_counter() - t0)
+        if status != 201:
+            errors.append(status)
+            continue
+        shift_id = json.loads(body)["id"]
+        t0 = time.perf_counter()
+        status, _ = await http(port, "POST", f"/api/mp/v1/shifts/{shift_id}/end", token, scan)
+        latencies.append(time.perf_counter() - t0)
+        if status != 200:
+            errors.append(status)
+
+
+async def trivial_client(port, deadline, latencies, errors):
+    while time.perf_counter() < deadline:
+        t0 = time.perf_counter()
+        status, _ = await http(port, "GET", "/healthz")
+        latencies.append(time.perf_counter() - t0)
+        if status != 200:
+            errors.append(status)
+
+
+async def run_load(make_clients, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors: list[int] = []
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    await asyncio.gather(*make_clients(deadline, latencies, errors))
+    elapsed = time.perf_counter() - started
+    qs = statistics.quantiles(latencies, n=100)
+    return {"rps": len(latencies) / elapsed, "p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": qs[98] * 1000, "requests": len(latencies), "errors": len(errors)}
+
+
+def wait_for(port: int, proc, timeout: float = 20) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        if proc.poll() is not None:
+            raise SystemExit("gunicorn exited early")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="redvest-bench-"))
+    database_url = f"sqlite:///{workdir / 'bench.sqlite3'}" if args.database == "sqlite" else PG_URL
+    env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret-key-long-enough",
+           "REDVEST_ENV": "development", "WECHAT_APPID": ""}
+    token_list, scan = prepare(env, args.clients)
+    port = free_port()
+    gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+                "--log-level", "warning", "server:create_app()"]
+    proc = subprocess.Popen(gunicorn, cwd=ROOT, env={**os.environ, **env})
+    try:
+        wait_for(port, proc)
+        asyncio.run(run_load(lambda d, l, e: [trivial_client(port, d, l, e) for _ in range(args.clients)], 1))
+        checkin = asyncio.run(run_load(
+            lambda d, l, e: [checkin_client(port, t, scan, d, l, e) for t in token_list], args.seconds))
+        trivial = asyncio.run(run_load(
+            lambda d, l, e: [trivial_client(port, d, l, e) for _ in range(args.clients)], args.seconds))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"check-in (start+end): {checkin['rps']:.0f} req/s  p50 {checkin['p50_ms']:.1f} ms  "
+          f"p99 {checkin['p99_ms']:.1f} ms  ({checkin['requests']} requests, {checkin['errors']} errors)")
+    print(f"trivial  GET /healthz: {trivial['rps']:.0f} req/s  p50 {trivial['p50_ms']:.1f} ms  "
+          f"p99 {trivial['p99_ms']:.1f} ms  ({trivial['requests']} requests, {trivial['errors']} errors)")
+    print(json.dumps({
+        "checkin_rps": round(checkin["rps"], 1), "trivial_rps": round(trivial["rps"], 1),
+        "ratio": round(checkin["rps"] / trivial["rps"], 3), "p50_ms": round(checkin["p50_ms"], 2),
+        "p99_ms": round(checkin["p99_ms"], 2), "clients": args.clients, "database": args.database,
+        "errors": checkin["errors"] + trivial["errors"], "workers": args.workers,
+    }))
+
+
+if __name__ == "__main__":
+    main()

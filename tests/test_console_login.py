@@ -1,0 +1,50 @@
+"""Coordinators, leaders and admins sign in to the console API; volunteers cannot use it."""
+import pytest
+
+from tests import factories
+from tests.factories import PASSWORD
+
+
+def test_console_user_signs_in_and_sees_themselves(client, county):
+    coordinator = factories.console_user("coordinator", unit_=county.unit_a, username="caizheng")
+    res = client.post("/api/console/v1/auth/login", json={"username": "caizheng", "password": PASSWORD})
+    assert res.status_code == 200
+    body = res.get_json()
+    assert body["user"]["scope"] == {"unit_id": county.unit_a.id} and body["expires_in"] > 0
+    me = client.get("/api/console/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.status_code == 200 and me.get_json()["user"]["id"] == coordinator.id
+
+
+@pytest.mark.parametrize("username, password", [("caizheng", "wrong"), ("nobody", PASSWORD), ("caizheng", "")])
+def test_wrong_credentials_are_one_error(client, county, username, password):
+    factories.console_user("coordinator", unit_=county.unit_a, username="caizheng")
+    res = client.post("/api/console/v1/auth/login", json={"username": username, "password": password})
+    assert res.status_code in (401, 422)
+    if password:
+        assert res.get_json()["error"]["code"] == "LOGIN_FAILED"
+
+
+def test_volunteer_token_is_forbidden_on_the_console(client, county):
+    volunteer = factories.volunteer(county.unit_a)
+    res = client.get("/api/console/v1/me", headers=factories.headers(volunteer))
+    assert res.status_code == 403 and res.get_json()["error"]["code"] == "FORBIDDEN"
+
+
+def test_console_needs_a_token(client):
+    assert client.get("/api/console/v1/me").status_code == 401
+
+
+def test_suspended_console_user_cannot_sign_in(client, county):
+    user = factories.console_user("leader", username="old-leader")
+    user.status = "suspended"
+    from server.db import db
+    db.session.commit()
+    res = client.post("/api/console/v1/auth/login", json={"username": "old-leader", "password": PASSWORD})
+    assert res.status_code == 403
+
+
+def test_mini_program_token_of_a_leader_works_on_the_console(client, county):
+    """Console endpoints accept either kind of token and decide by role."""
+    leader = factories.console_user("leader")
+    res = client.get("/api/console/v1/me", headers=factories.headers(leader, kind="mp"))
+    assert res.status_code == 200
