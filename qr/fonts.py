@@ -54,7 +54,7 @@ def _packaged_font() -> str:
             "of a font with Simplified Chinese glyphs (e.g. NotoSansCJKsc-Regular.otf)."
         ) from None
     if not font.is_file():
-        raise FontMissing(f"The package '{PACKAGE}' is installed but {_PACKAGE_FILE} is missing from it; reinstall it.")
+        raise FontMissing(f"The package '{PACKAGE}' is installed but lacks {_PACKAGE_FILE}; reinstall it.")
     return str(font)
 
 
@@ -63,7 +63,7 @@ def _check(path: str) -> None:
     if not os.path.isfile(path):
         raise FontMissing(f"Poster font not found: {path} (check POSTER_FONT).")
     try:
-        font = ImageFont.truetype(path, 48, index=face_index(path), layout_engine=ImageFont.Layout.BASIC)
+        font = load(path, 48)
     except OSError as exc:
         raise FontMissing(f"Poster font {path} cannot be opened as a TrueType/OpenType font: {exc}") from None
     missing = "".join(ch for ch in _PROBE if not _ink_differs(font, ch))

@@ -37,9 +37,7 @@ from qr import fonts, images, textfit
 from qr.fonts import FontMissing
 from qr.pdfpages import PdfPages
 
-__all__ = [
-    "PAPERS", "FontMissing", "PosterInfo", "export_posters", "poster_png", "render_poster", "write_pdf",
-]
+__all__ = ["PAPERS", "FontMissing", "PosterInfo", "export_posters", "poster_png", "render_poster", "write_pdf"]
 
 DPI = 300
 PDF_NAME = "posters.pdf"
@@ -82,7 +80,9 @@ class PosterInfo:
     qr_version: int
     payload: str  # exactly what the QR code must hold
     printed_on: datetime.date
-    image: Image.Image | None = None  # an official WeChat mini-program code instead of the QR
+    # An official WeChat mini-program code to print instead of the QR: an image, or its
+    # encoded bytes (a JPEG is ~50 kB to hand to a worker process; decoded, megabytes).
+    image: Image.Image | bytes | None = None
 
 
 # Palette indices. 0-7 are the poster's colours; 8-15 a grey ramp so that a
@@ -132,7 +132,7 @@ class _Layout:
     @property
     def qr_box(self) -> tuple[int, int, int, int]:
         x = (self.width - self.qr_size) // 2
-        y = self.px(840)
+        y = self.px(850)
         return x, y, x + self.qr_size, y + self.qr_size
 
     @property
@@ -152,7 +152,9 @@ def _draw(draw: ImageDraw.ImageDraw, fitted: textfit.Fitted, center_x: float, ce
         y += fitted.line_height
 
 
-def _one_line(layout: _Layout, text: str, font_file: str, weight: int, largest: int, width: int | None = None) -> textfit.Fitted:
+def _one_line(
+    layout: _Layout, text: str, font_file: str, weight: int, largest: int, width: int | None = None
+) -> textfit.Fitted:
     """``text`` on one line at up to ``largest`` A5 pixels, shrunk (or cut) to fit."""
     return textfit.fit(
         text, font_file, weight, width or layout.text_width, layout.px(largest * 1.3),
@@ -160,7 +162,10 @@ def _one_line(layout: _Layout, text: str, font_file: str, weight: int, largest: 
     )
 
 
-def _line(draw, layout: _Layout, text: str, font_file: str, weight: int, center_y: int, largest: int, fill: int) -> None:
+def _line(
+    draw: ImageDraw.ImageDraw, layout: _Layout, text: str, font_file: str,
+    weight: int, center_y: int, largest: int, fill: int,
+) -> None:
     _draw(draw, _one_line(layout, text, font_file, weight, largest), layout.width / 2, center_y, fill)
 
 
@@ -186,8 +191,8 @@ def _template(paper: str, kind: str, font_file: str) -> Image.Image:
     pad = px(22)
     draw.rounded_rectangle((x0 - pad, y0 - pad, x1 + pad, y1 + pad), radius=px(40), outline=RED, width=px(8))
 
-    _line(draw, layout, INSTRUCTION, font_file, 900, px(2058), 92, RED)
-    _line(draw, layout, HINT, font_file, 400, px(2148), 44, GREY)
+    _line(draw, layout, INSTRUCTION, font_file, 900, px(2068), 92, RED)
+    _line(draw, layout, HINT, font_file, 400, px(2156), 44, GREY)
 
     draw.rectangle((0, layout.footer_top, layout.width, layout.height), fill=RED)
     return im
@@ -198,7 +203,7 @@ def render_poster(info: PosterInfo, paper: str = "A5", font_file: str | None = N
     layout = _Layout(_paper(paper))
     if info.kind not in HEADERS:
         raise ValueError(f"unknown post kind {info.kind!r}; expected one of {', '.join(HEADERS)}")
-    font_file = fonts.font_path(font_file)
+    font_file = _poster_font(font_file)
     missing = fonts.missing_glyphs(font_file, info.name + info.district + info.code)
     if missing:
         raise FontMissing(f"post {info.post_id}: the poster font has no glyphs for {missing!r}")
@@ -206,23 +211,26 @@ def render_poster(info: PosterInfo, paper: str = "A5", font_file: str | None = N
     im = _template(layout.paper.name, info.kind, font_file).copy()
     draw = ImageDraw.Draw(im)
 
-    name = textfit.fit(info.name, font_file, 700, layout.text_width, px(262), _sizes(layout, 116, 44))
-    _draw(draw, name, layout.width / 2, px(609), INK)
-    _line(draw, layout, info.district, font_file, 400, px(786), 50, GREY)
+    name = textfit.fit(info.name, font_file, 700, layout.text_width, px(250), _sizes(layout, 136, 44))
+    _draw(draw, name, layout.width / 2, px(596), INK)
+    _line(draw, layout, info.district, font_file, 400, px(774), 50, GREY)
 
     _paste_code(im, info, layout)
 
     # The post code in a pill: what a volunteer reads out when calling for help.
     code = _one_line(layout, f"岗位编号  {info.code}", font_file, 700, 60, width=layout.text_width - px(120))
     half = code.font.getlength(code.lines[0]) / 2 + px(48)
-    cx, cy = layout.width / 2, px(2262)
-    draw.rounded_rectangle((cx - half, cy - px(52), cx + half, cy + px(52)), radius=px(52), fill=PINK, outline=RED, width=px(4))
+    cx, cy = layout.width / 2, px(2266)
+    draw.rounded_rectangle(
+        (cx - half, cy - px(52), cx + half, cy + px(52)), radius=px(52), fill=PINK, outline=RED, width=px(4)
+    )
     _draw(draw, code, cx, cy, INK)
 
     foot_font = fonts.load(font_file, px(36), 500)
     foot_y = (layout.footer_top + layout.height) // 2
-    draw.text((layout.margin, foot_y), f"二维码版本 v{info.qr_version}", font=foot_font, fill=WHITE, anchor="lm")
-    draw.text((layout.width - layout.margin, foot_y), f"打印日期 {info.printed_on:%Y-%m-%d}", font=foot_font, fill=WHITE, anchor="rm")
+    version, printed = f"二维码版本 v{info.qr_version}", f"打印日期 {info.printed_on:%Y-%m-%d}"
+    draw.text((layout.margin, foot_y), version, font=foot_font, fill=WHITE, anchor="lm")
+    draw.text((layout.width - layout.margin, foot_y), printed, font=foot_font, fill=WHITE, anchor="rm")
     return im
 
 
@@ -235,7 +243,7 @@ def _paste_code(im: Image.Image, info: PosterInfo, layout: _Layout) -> None:
         dark = symbol.convert("L").point(lambda v: 255 - v)
         im.paste(BLACK, (x0, y0, x0 + size, y0 + size), dark)
         return
-    code = info.image
+    code = Image.open(io.BytesIO(info.image)) if isinstance(info.image, bytes) else info.image
     if code.mode in ("RGBA", "LA", "PA") or "transparency" in code.info:
         # WeChat's "transparent background" codes: flatten onto the white paper.
         rgba = code.convert("RGBA")
@@ -273,9 +281,12 @@ def write_pdf(
     """Write one page per poster to ``fp`` (a binary file or a path); returns the page count.
 
     The font is checked before a byte is written. Given a path, the file
-    appears only once it is complete.
+    appears only once it is complete. With ``workers`` > 1 pages are drawn in
+    "spawn" worker processes, so a plain script calling this needs the usual
+    ``if __name__ == "__main__":`` guard (Flask's CLI, gunicorn and pytest
+    are fine); ``workers=1`` draws in this process.
     """
-    font = fonts.font_path(font_file)
+    font = _poster_font(font_file)
     sheet = _paper(paper)
     if not isinstance(fp, (str, os.PathLike)):
         return _write_pdf(infos, fp, sheet, font, workers, progress)
@@ -323,7 +334,7 @@ def export_posters(
     one are removed: a stale poster may carry a revoked QR version. Other
     files in the folder are left alone.
     """
-    font = fonts.font_path(font_file)
+    font = _poster_font(font_file)
     sheet = _paper(paper)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -360,11 +371,10 @@ def _pngs(infos: Iterable[PosterInfo], paper: str, font: str, workers: int) -> I
         for info in infos:
             yield info.post_id, poster_png(info, paper, font)
         return
-    # Not "fork": the caller may be a threaded web server, and forking a
-    # process with other threads holding locks can deadlock the child.
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context)
+    # "spawn", not "fork": the caller may be a threaded web server, and a
+    # forked child of a process whose other threads hold locks can deadlock.
+    # Workers are direct children, so their memory shows in RUSAGE_CHILDREN.
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     pending: deque = deque()
     try:
         for info in infos:
@@ -377,6 +387,16 @@ def _pngs(infos: Iterable[PosterInfo], paper: str, font: str, workers: int) -> I
             yield post_id, job.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _poster_font(font_file: str | None) -> str:
+    """The checked font path, refused unless it can draw every fixed text too."""
+    path = fonts.font_path(font_file)
+    fixed = "".join(title + slogan for title, slogan in HEADERS.values()) + KICKER + INSTRUCTION + HINT
+    missing = fonts.missing_glyphs(path, fixed + "岗位编号二维码版本打印日期0123456789-Pv")
+    if missing:
+        raise FontMissing(f"Poster font {path} has no glyphs for {missing!r}: it would print empty boxes.")
+    return path
 
 
 def _paper(name: str) -> Paper:

@@ -43,37 +43,71 @@ def tokens(text: str) -> list[str]:
 
 
 def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
-    """Greedy wrap, then re-wrapped narrower so the lines come out even.
+    """As few lines as greedy wrapping needs, but evened out and broken at
+    place-name boundaries where possible.
 
-    Two lines of 12 and 12 characters read better on a poster than 22 and 2.
+    "XX县人民路与解放大道 / 交叉口东南角文明交通劝导岗" reads better on a
+    poster than "...解放大道交 / 叉口..." or 22 characters and then 2.
     """
-    units = tokens(" ".join(text.split()))
-    lines = _greedy(units, font, max_width)
-    if len(lines) < 2:
-        return lines
-    lo, hi = max(font.getlength(u) for u in units), max_width
-    while hi - lo > 1:  # narrowest width that still needs no extra line
-        mid = (lo + hi) / 2
-        if len(_greedy(units, font, mid)) <= len(lines):
-            hi = mid
-        else:
-            lo = mid
-    return _greedy(units, font, hi)
-
-
-def _greedy(units: list[str], font: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
-    lines: list[str] = []
-    line = ""
+    units: list[str] = []
+    for unit in tokens(" ".join(text.split())):
+        # A Latin run wider than the whole line has to break somewhere.
+        units.extend(unit if font.getlength(unit) > max_width else [unit])
+    # Line widths are sums of unit widths (no kerning across CJK units);
+    # measuring every candidate line instead would make wrapping quadratic.
+    starts = [0.0]  # starts[i]: width of units[:i]
     for unit in units:
-        candidate = line + unit
-        if line and font.getlength(candidate.strip()) > max_width:
-            lines.append(line.strip())
-            line = unit.lstrip()
-        else:
-            line = candidate
-    if line.strip():
-        lines.append(line.strip())
-    return lines
+        starts.append(starts[-1] + font.getlength(unit))
+    breaks = _balanced(units, starts, max_width) or _greedy(starts, max_width)
+    lines = ["".join(units[i:j]).strip() for i, j in zip(breaks, breaks[1:])]
+    return [line for line in lines if line]
+
+
+def _greedy(starts: list[float], max_width: float) -> list[int]:
+    """Unit indices where lines start, plus the end: fill each line in turn."""
+    breaks = [0]
+    for i in range(1, len(starts) - 1):
+        if starts[i + 1] - starts[breaks[-1]] > max_width:
+            breaks.append(i)
+    return breaks + [len(starts) - 1]
+
+
+def _balanced(units: list[str], starts: list[float], max_width: float) -> list[int] | None:
+    """The greedy line count, with breaks chosen to even out line widths and
+    to fall after road and place names; None if no such set of breaks fits."""
+    count = len(_greedy(starts, max_width)) - 1
+    n = len(units)
+    if count < 2:
+        return None
+    target = starts[-1] / count
+    inf = float("inf")
+    # best[k][i]: (cost, start of the last line) for units[:i] set in k lines.
+    best = [[(inf, 0)] * (n + 1) for _ in range(count + 1)]
+    best[0][0] = (0.0, 0)
+    for k in range(1, count + 1):
+        for i in range(k, n + 1):
+            penalty = 0.0 if i == n or _good_break(units[i - 1], units[i]) else 0.15
+            for j in range(i - 1, k - 2, -1):
+                width = starts[i] - starts[j]
+                if width > max_width:
+                    break
+                cost = best[k - 1][j][0] + ((target - width) / target) ** 2 + penalty
+                if cost < best[k][i][0]:
+                    best[k][i] = (cost, j)
+    if best[count][n][0] == inf:
+        return None
+    breaks = [n]
+    for k in range(count, 0, -1):
+        breaks.append(best[k][breaks[-1]][1])
+    return breaks[::-1]
+
+
+# A line may well end after these: the end of a road, place or building name.
+_BREAK_AFTER = set("路街道巷弄口与和及、园区镇乡村县市号楼栋门角侧处站场馆所院桥")
+
+
+def _good_break(before: str, after: str) -> bool:
+    return before[-1] in _BREAK_AFTER or before[-1] in _NO_LINE_START or before[-1] == " " or after[0] == " "
 
 
 def fit(
@@ -89,14 +123,21 @@ def fit(
     """The largest size (from ``sizes``, tried largest first) at which ``text``
     fits the box; at the smallest size the last line is cut with an ellipsis
     rather than letting anything run off the page."""
-    for size in sorted(sizes, reverse=True):
+    ordered = sorted(sizes, reverse=True)
+    # Text width grows in proportion to size; one measurement rules out the
+    # sizes at which the text cannot fit however it is wrapped.
+    per_px = fonts.load(font_file, ordered[0], weight).getlength(text) / ordered[0]
+    for size in ordered:
         font = fonts.load(font_file, size, weight)
         line_height = round(size * leading)
+        room = min(max_lines, max_height // line_height)
+        if room < 1 or per_px * size > room * max_width * 1.02:
+            continue
         lines = wrap(text, font, max_width)
-        if len(lines) <= max_lines and len(lines) * line_height <= max_height and _widest(lines, font) <= max_width:
+        if len(lines) <= room and _widest(lines, font) <= max_width:
             return Fitted(font, lines, line_height)
-    keep = max(1, min(max_lines, max_height // line_height))
-    lines = lines[:keep]
+    # Even the smallest size is too big: keep what fits and end with an ellipsis.
+    lines = wrap(text, font, max_width)[: max(1, min(max_lines, max_height // line_height))]
     lines[-1] = _cut(lines[-1] + ELLIPSIS, font, max_width)
     return Fitted(font, lines, line_height)
 

@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _check_secret_key(app)
+    _configure_cookies(app)
     _configure_database(app)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
@@ -31,14 +32,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         install_sqlite_pragmas(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    from flask_wtf.csrf import CSRFProtect
+
     from server import errorhandlers, cli, public
     from miniprogram_api import bp as mp_bp
+    from server.console import bp as console_pages_bp
     from server.console_api import bp as console_bp
 
     errorhandlers.register(app)
     app.register_blueprint(mp_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(console_pages_bp)
     app.register_blueprint(public.bp)
+    # Forms in the console carry a CSRF token; bearer-token APIs are exempt
+    # (a browser never attaches their credentials on its own).
+    csrf = CSRFProtect(app)
+    csrf.exempt(mp_bp)
+    csrf.exempt(console_bp)
     cli.register(app)
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)
@@ -52,6 +62,17 @@ def _check_secret_key(app: Flask) -> None:
             raise RuntimeError(
                 "Refusing to start in production mode without a strong SECRET_KEY "
                 "(set SECRET_KEY to a random string of at least 16 characters)")
+
+
+def _configure_cookies(app: Flask) -> None:
+    from datetime import timedelta
+
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    # Secure cookies need HTTPS; dev mode (no WeChat credentials) runs on plain http://127.0.0.1.
+    app.config["SESSION_COOKIE_SECURE"] = config_module.is_production(app.config)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["CONSOLE_TOKEN_TTL_SECONDS"])
+    app.config["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
 
 
 def _configure_database(app: Flask) -> None:

@@ -76,11 +76,20 @@ def set_password(user: User, password: str) -> None:
 _DUMMY_HASH = generate_password_hash("redvest-timing-equaliser")
 
 
-def check_console_login(username: str, password: str) -> User:
+def check_console_login(username: str, password: str, *, remote_addr: str | None = None,
+                        now: datetime | None = None) -> User:
+    """Check a console sign-in; refuses while locked out after repeated failures."""
+    from server import login_throttle
+    from server.clock import utcnow
+
+    now = now or utcnow()
+    login_throttle.check(username, remote_addr, now)
     user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
     ok = check_password_hash(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
     if user is None or not ok or not user.password_hash:
+        login_throttle.record_failure(username, remote_addr, now)
         raise ApiError("用户名或密码错误", code="LOGIN_FAILED", status=401)
     if user.status != "active":
         raise ApiError("账号已被停用", code="ACCOUNT_SUSPENDED", status=403)
+    login_throttle.clear(username)
     return user

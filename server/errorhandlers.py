@@ -1,7 +1,8 @@
 """One JSON error envelope for every API path; blueprints cannot catch 404/405 themselves."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from server.errors import ApiError
@@ -34,7 +35,17 @@ def error_response(code: str, message: str, status: int, **details):
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
+        if not _wants_json():
+            return render_template("console/error.html", message=err.message, back=request.referrer), err.status
         return jsonify(err.to_dict()), err.status
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(err: CSRFError):
+        message = "页面已过期或来源不明，请刷新页面后重试"
+        if _wants_json():
+            return error_response("CSRF_FAILED", message, 400)
+        app.logger.warning("csrf failed: %s", err.description)
+        return render_template("console/error.html", message=message, back=request.referrer), 400
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):

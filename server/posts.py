@@ -12,25 +12,54 @@ from server.models import AuditLog, District, Post
 from server.models.posts import POST_KINDS
 
 
-def create(*, name: str, kind: str, district_id: int, latitude: float, longitude: float,
-           radius_m: int | None, now: datetime, code: str | None = None) -> Post:
-    if not name or not name.strip():
+KIND_LABELS = {"intersection": "路口", "park": "公园", "community": "社区", "street": "街道", "other": "其他"}
+
+
+def _validated(name, kind, district_id, latitude, longitude, radius_m) -> dict:
+    name = (name or "").strip()
+    if not name:
         raise ValidationError("请填写岗位名称", field="name")
+    if len(name) > 100:
+        raise ValidationError("岗位名称不能超过 100 个字", field="name")
     if kind not in POST_KINDS:
         raise ValidationError(f"岗位类型只能是 {'、'.join(POST_KINDS)} 之一", field="kind")
-    if db.session.get(District, district_id) is None:
+    if district_id is None or db.session.get(District, district_id) is None:
         raise ValidationError("片区不存在", field="district_id")
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise ValidationError("坐标超出范围", field="latitude")
+    if latitude is None or not -90 <= latitude <= 90:
+        raise ValidationError("纬度应在 -90～90 之间", field="latitude")
+    if longitude is None or not -180 <= longitude <= 180:
+        raise ValidationError("经度应在 -180～180 之间", field="longitude")
     radius = radius_m or int(current_app.config["GEOFENCE_DEFAULT_RADIUS_M"])
     if not 10 <= radius <= 5000:
         raise ValidationError("打卡范围应在 10～5000 米之间", field="radius_m")
-    post = Post(name=name.strip(), kind=kind, district_id=district_id, latitude=latitude,
-                longitude=longitude, radius_m=radius, active=True, qr_version=1, created_at=now, code=code)
+    return dict(name=name, kind=kind, district_id=district_id, latitude=latitude, longitude=longitude,
+                radius_m=radius)
+
+
+def create(*, name: str, kind: str, district_id: int, latitude: float, longitude: float,
+           radius_m: int | None, now: datetime, code: str | None = None) -> Post:
+    fields = _validated(name, kind, district_id, latitude, longitude, radius_m)
+    post = Post(**fields, active=True, qr_version=1, created_at=now, code=code)
     db.session.add(post)
     db.session.flush()
     if post.code is None:
         post.code = f"P{post.id:04d}"
+    db.session.commit()
+    return post
+
+
+def update(post: Post, *, name, kind, district_id, latitude, longitude, radius_m, active: bool,
+           actor_id: int | None, now: datetime) -> Post:
+    """Edit a post; the change is recorded in the audit log. Moving it does not change its QR code."""
+    fields = _validated(name, kind, district_id, latitude, longitude, radius_m)
+    fields["active"] = bool(active)
+    before = {k: getattr(post, k) for k in fields}
+    for key, value in fields.items():
+        setattr(post, key, value)
+    changed = {k: v for k, v in fields.items() if before[k] != v}
+    if changed:
+        db.session.add(AuditLog(at=now, actor_id=actor_id, action="edit_post", entity_type="post",
+                                entity_id=post.id, before={k: before[k] for k in changed}, after=changed))
     db.session.commit()
     return post
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, redirect, render_template, url_for
 
 from qr import payload
 from server.db import db
@@ -28,3 +28,8 @@ def scanned_outside_wechat(token: str):
 def health():
     """For load balancers and monitoring: the process answers (no database round-trip)."""
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return redirect(url_for("static", filename="favicon.ico"), code=301)

@@ -11,6 +11,8 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask.ctx import _cv_app
+from flask.testing import FlaskClient
 
 from server import create_app
 from tests import factories
@@ -80,6 +82,18 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (fresh `g`, its own database session), as in
+    production, even though the test itself runs inside an app context."""
+
+    def open(self, *args, **kwargs):
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
+
+
 @pytest.fixture
 def make_app(template_db, tmp_path, fake_wechat):
     """Build an app with extra config on the test's own database; at most one per test."""
@@ -98,6 +112,7 @@ def make_app(template_db, tmp_path, fake_wechat):
         config = _base_config(url, fake_wechat.base_url, str(tmp_path))
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = IsolatedClient
         created.append(app)
         return app
 

@@ -48,3 +48,24 @@ def test_mini_program_token_of_a_leader_works_on_the_console(client, county):
     leader = factories.console_user("leader")
     res = client.get("/api/console/v1/me", headers=factories.headers(leader, kind="mp"))
     assert res.status_code == 200
+
+
+def test_repeated_failures_lock_the_username_for_a_while(client, county):
+    from datetime import timedelta
+    from server import accounts
+    from server.clock import utcnow
+    from server.errors import ApiError
+    factories.console_user("coordinator", unit_=county.unit_a, username="target")
+    for _ in range(5):
+        res = client.post("/api/console/v1/auth/login", json={"username": "target", "password": "guess"})
+        assert res.status_code == 401
+    res = client.post("/api/console/v1/auth/login", json={"username": "target", "password": PASSWORD})
+    assert res.status_code == 429 and res.get_json()["error"]["code"] == "LOGIN_LOCKED"
+    assert res.get_json()["error"]["retry_after"] > 0
+    # Fifteen minutes later the right password works again, and success clears the count.
+    user = accounts.check_console_login("target", PASSWORD, now=utcnow() + timedelta(minutes=16))
+    assert user.username == "target"
+    try:
+        accounts.check_console_login("target", PASSWORD)
+    except ApiError as err:  # pragma: no cover - shown if the count was not cleared
+        raise AssertionError(f"still locked: {err.code}")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from flask import request
+
 from server import accounts, callers, serialize, tokens
 from server.console_api import bp
 from server.db import db
@@ -11,7 +13,8 @@ from server.models import User
 def login():
     body = json_body()
     user = accounts.check_console_login(string(body, "username", max_length=64, label="用户名"),
-                                        string(body, "password", max_length=256, label="密码"))
+                                        string(body, "password", max_length=256, label="密码"),
+                                        remote_addr=request.remote_addr)
     token, ttl = tokens.issue(user.id, "console")
     return {"token": token, "expires_in": ttl, "user": serialize.user(user)}
 
