@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import math
 import re
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import NamedTuple
 
 from PIL import ExifTags, Image, ImageCms, ImageFile
 
 from server.errors import ApiError
+
+log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "image/jpeg"
 JPEG_QUALITY = 85
@@ -80,8 +83,8 @@ class GpsPoint(NamedTuple):
 class ProcessedPhoto:
     sha256: str  # of `jpeg`, the stored bytes: the storage key
     source_sha256: str  # of the upload, to spot the very same file sent twice
-    jpeg: bytes
-    thumbnail: bytes
+    jpeg: bytes = field(repr=False)  # kept out of repr so logging a photo stays short
+    thumbnail: bytes = field(repr=False)
     width: int  # of the stored, upright image
     height: int
     size_bytes: int  # len(jpeg)
@@ -120,7 +123,7 @@ def process_photo(data: bytes, *, max_pixels: int = 50_000_000, max_side: int = 
     try:
         source.load()
     except (OSError, SyntaxError, ValueError, EOFError, struct.error, Image.DecompressionBombError) as exc:
-        raise InvalidImage(reason=_reason(exc)) from exc
+        raise _invalid(exc) from exc
 
     # Read metadata from the opened file, not from derived images: it is what
     # the camera wrote, and draft() left it untouched.
@@ -134,8 +137,8 @@ def process_photo(data: bytes, *, max_pixels: int = 50_000_000, max_side: int = 
     if image.size != target:
         image = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
     image = _to_srgb(image, icc)
-    # Rotating after the resize moves 4x fewer pixels; the long side is the
-    # same either way.
+    # Rotating after the resize moves fewer pixels; the long side is the same
+    # either way.
     method = _TRANSPOSE.get(orientation)
     if method is not None:
         image = image.transpose(method)
@@ -218,7 +221,7 @@ def _open_checked(data: bytes, max_pixels: int) -> ImageFile.ImageFile:
         raise EmptyPhoto()
     kind = _sniff(data)
     if kind is None:
-        raise InvalidImage(reason="unrecognised")
+        raise _invalid("no JPEG/PNG/WebP signature")
     if kind not in _ACCEPTED:
         raise UnsupportedImageType(detected=kind)
     try:
@@ -227,10 +230,10 @@ def _open_checked(data: bytes, max_pixels: int) -> ImageFile.ImageFile:
         # Pillow's own ceiling (2 x MAX_IMAGE_PIXELS) fired first.
         raise PhotoTooLarge(max_pixels=max_pixels) from exc
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as exc:
-        raise InvalidImage(reason=_reason(exc)) from exc
+        raise _invalid(exc) from exc
     width, height = image.size
     if width < 1 or height < 1:
-        raise InvalidImage(reason="zero size")
+        raise _invalid("zero size")
     if width * height > max_pixels:
         raise PhotoTooLarge(max_pixels=max_pixels)
     # MPO is how Pillow names phone JPEGs that carry extra preview frames; we
@@ -240,9 +243,12 @@ def _open_checked(data: bytes, max_pixels: int) -> ImageFile.ImageFile:
     return image
 
 
-def _reason(exc: BaseException) -> str:
-    # English, for logs and bug reports; the user sees the Chinese message.
-    return f"{type(exc).__name__}: {exc}"[:200]
+def _invalid(cause: BaseException | str) -> InvalidImage:
+    # Pillow's wording stays in our log, in English; the client only gets the
+    # code and the Chinese message, which is all a volunteer can act on.
+    detail = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
+    log.info("photo rejected as invalid: %s", detail)
+    return InvalidImage()
 
 
 # --- pixels -----------------------------------------------------------------
@@ -256,7 +262,6 @@ _TRANSPOSE = {  # EXIF orientation -> transform, as ImageOps.exif_transpose
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
-_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def _fit(width: int, height: int, side: int) -> tuple[int, int]:
@@ -289,7 +294,12 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     if icc:
         try:
             profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            return ImageCms.profileToProfile(image, profile, _SRGB, outputMode="RGB")
+            # Many Android phones tag plain sRGB; the transform would cost
+            # ~40 ms per photo to change nothing.
+            if not ImageCms.getProfileDescription(profile).strip().startswith("sRGB"):
+                # Built per call (0.2 ms) so worker threads never share one lcms handle.
+                srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+                return ImageCms.profileToProfile(image, profile, srgb, outputMode="RGB")
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a broken profile is not worth refusing the photo over
     return image.convert("RGB") if image.mode != "RGB" else image
@@ -345,8 +355,8 @@ def _capture_time(exif: Image.Exif) -> tuple[datetime | None, timedelta | None]:
 def _gps(exif: Image.Exif) -> GpsPoint | None:
     try:
         ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
-        lat = _degrees(ifd.get(ExifTags.GPS.GPSLatitude), _text(ifd.get(ExifTags.GPS.GPSLatitudeRef)), "N", "S")
-        lng = _degrees(ifd.get(ExifTags.GPS.GPSLongitude), _text(ifd.get(ExifTags.GPS.GPSLongitudeRef)), "E", "W")
+        lat = _degrees(ifd.get(ExifTags.GPS.GPSLatitude), ifd.get(ExifTags.GPS.GPSLatitudeRef), "N", "S")
+        lng = _degrees(ifd.get(ExifTags.GPS.GPSLongitude), ifd.get(ExifTags.GPS.GPSLongitudeRef), "E", "W")
     except Exception:  # noqa: BLE001 - rationals with odd shapes or types
         return None
     if lat is None or lng is None or abs(lat) > 90 or abs(lng) > 180:
@@ -356,8 +366,8 @@ def _gps(exif: Image.Exif) -> GpsPoint | None:
     return GpsPoint(round(lat, 7), round(lng, 7))
 
 
-def _degrees(value: object, ref: str, positive: str, negative: str) -> float | None:
-    ref = ref.strip().upper()
+def _degrees(value: object, ref: object, positive: str, negative: str) -> float | None:
+    ref = _text(ref).upper()
     # Without a hemisphere the sign is a guess, and a wrong sign is worse than none.
     if value is None or ref not in (positive, negative):
         return None

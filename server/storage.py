@@ -97,7 +97,8 @@ def open_storage(url: str) -> Storage:
         return LocalStorage(path)
     if parts.scheme == "s3":
         if not parts.hostname or "@" in parts.netloc:
-            raise ValueError("storage URL must look like s3://bucket/prefix; put credentials in AWS_* env vars")
+            raise ValueError("storage URL must look like s3://bucket/prefix; "
+                             "credentials belong in AWS_* environment variables")
         options = {name: values[-1] for name, values in parse_qs(parts.query, strict_parsing=False).items()}
         unknown = set(options) - {"endpoint_url", "region", "addressing_style", "max_attempts"}
         if unknown:
@@ -238,7 +239,8 @@ class S3Storage(Storage):
                 region_name=region,
                 connect_timeout=5,
                 read_timeout=30,
-                retries={"max_attempts": max_attempts, "mode": "standard"},
+                # total, first try included ("max_attempts" here would mean retries)
+                retries={"total_max_attempts": max_attempts, "mode": "standard"},
                 s3={"addressing_style": addressing_style} if addressing_style else None,
                 # botocore >= 1.36 adds CRC checksums and aws-chunked uploads by
                 # default, which COS and older MinIO reject; ask only when needed.
@@ -263,7 +265,8 @@ class S3Storage(Storage):
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         try:
-            self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data, ContentType=content_type)
+            self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data,
+                                   ContentType=content_type)
         except self._errors as exc:
             raise StorageError() from exc
 
