@@ -119,6 +119,32 @@ async def run_load(make_clients, seconds: float) -> dict:
             "p99_ms": qs[98] * 1000, "requests": len(latencies), "errors": len(errors)}
 
 
+def server_cpu_seconds(master_pid: int) -> float:
+    """User+system CPU of gunicorn's master and workers: cost per request, whatever else runs."""
+    pids = [master_pid]
+    try:
+        with open(f"/proc/{master_pid}/task/{master_pid}/children") as f:
+            pids += [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured(proc, load) -> dict:
+    before = server_cpu_seconds(proc.pid)
+    result = asyncio.run(load)
+    result["server_cpu_ms_per_request"] = (server_cpu_seconds(proc.pid) - before) * 1000 / result["requests"]
+    return result
+
+
 def wait_for(port: int, proc, timeout: float = 20) -> None:
     end = time.time() + timeout
     while time.time() < end:
@@ -152,24 +178,27 @@ def main() -> None:
     try:
         wait_for(port, proc)
         asyncio.run(run_load(lambda d, l, e: [trivial_client(port, d, l, e) for _ in range(args.clients)], 1))
-        checkin = asyncio.run(run_load(
+        checkin = measured(proc, run_load(
             lambda d, l, e: [checkin_client(port, t, scan, d, l, e) for t in token_list], args.seconds))
-        trivial = asyncio.run(run_load(
+        trivial = measured(proc, run_load(
             lambda d, l, e: [trivial_client(port, d, l, e) for _ in range(args.clients)], args.seconds))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"check-in (start+end): {checkin['rps']:.0f} req/s  p50 {checkin['p50_ms']:.1f} ms  "
-          f"p99 {checkin['p99_ms']:.1f} ms  ({checkin['requests']} requests, {checkin['errors']} errors)")
-    print(f"trivial  GET /healthz: {trivial['rps']:.0f} req/s  p50 {trivial['p50_ms']:.1f} ms  "
-          f"p99 {trivial['p99_ms']:.1f} ms  ({trivial['requests']} requests, {trivial['errors']} errors)")
+    for name, r in (("check-in (start+end)", checkin), ("trivial GET /healthz", trivial)):
+        print(f"{name:<22} {r['rps']:.0f} req/s  p50 {r['p50_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  "
+              f"server CPU {r['server_cpu_ms_per_request']:.3f} ms/request  "
+              f"({r['requests']} requests, {r['errors']} errors)")
+    print(f"load average while measuring: {os.getloadavg()[0]:.2f} (other work on the machine skews the rates)")
     print(json.dumps({
         "checkin_rps": round(checkin["rps"], 1), "trivial_rps": round(trivial["rps"], 1),
         "ratio": round(checkin["rps"] / trivial["rps"], 3), "p50_ms": round(checkin["p50_ms"], 2),
         "p99_ms": round(checkin["p99_ms"], 2), "clients": args.clients, "database": args.database,
         "errors": checkin["errors"] + trivial["errors"], "workers": args.workers,
+        "checkin_cpu_ms": round(checkin["server_cpu_ms_per_request"], 3),
+        "trivial_cpu_ms": round(trivial["server_cpu_ms_per_request"], 3),
     }))
 
 

@@ -7,15 +7,16 @@ import sqlalchemy as sa
 from flask import g, request
 
 from server import tokens
-from server.db import db
+from server.fastsql import Prepared
 from server.errors import Forbidden, Unauthorized
 from server.models import User
 
 _users = User.__table__
 # Built once: every API request runs it, and building a statement costs more than running it.
-_LOAD = sa.select(_users.c.id, _users.c.role, _users.c.status, _users.c.registered_at, _users.c.unit_id,
-                  _users.c.scope_unit_id, _users.c.scope_district_id, _users.c.name
-                  ).where(_users.c.id == sa.bindparam("user_id"))
+_LOAD = Prepared(sa.select(
+    _users.c.id, _users.c.role, _users.c.status, _users.c.registered_at, _users.c.unit_id,
+    _users.c.scope_unit_id, _users.c.scope_district_id, _users.c.name,
+).where(_users.c.id == sa.bindparam("user_id")))
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,11 @@ class Caller:
 
 
 def load(user_id: int) -> Caller | None:
-    row = db.session.connection().execute(_LOAD, {"user_id": user_id}).first()
+    row = _LOAD.first({"user_id": user_id})
     if row is None:
         return None
-    return Caller(row.id, row.role, row.status, row.registered_at is not None, row.unit_id,
-                  row.scope_unit_id, row.scope_district_id, row.name)
+    return Caller(row["id"], row["role"], row["status"], row["registered_at"] is not None, row["unit_id"],
+                  row["scope_unit_id"], row["scope_district_id"], row["name"])
 
 
 def authenticate() -> Caller:

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from qr import payload
 from server import geo, hours
 from server.callers import Caller, require_active
 from server.clock import local_date
-from server.db import db
+from server import fastsql
+from server.db import db, write_lock
+from server.fastsql import Prepared
 from server.errors import ApiError, Conflict, Forbidden, NotFound
 from server.models import AuditLog, Post, Shift
 
@@ -24,24 +25,32 @@ posts_t = Post.__table__
 
 SHIFT_COLUMNS = (*shifts_t.c, posts_t.c.name.label("post_name"), posts_t.c.code.label("post_code"))
 
-# The scan path's statements are built once: constructing a statement costs more
-# than SQLite takes to run it.
-_POST_FOR_SCAN = sa.select(
+# The scan path's statements are compiled once and run on the DB-API cursor
+# (server/fastsql.py): SQLAlchemy's per-execution work costs more than SQLite
+# takes to run them. bench/checkin.py measures the difference.
+_POST_FOR_SCAN = Prepared(sa.select(
     posts_t.c.id, posts_t.c.name, posts_t.c.code, posts_t.c.latitude, posts_t.c.longitude,
     posts_t.c.radius_m, posts_t.c.active, posts_t.c.qr_version,
-).where(posts_t.c.id == sa.bindparam("post_id"))
-_OWN_SHIFT_FOR_END = sa.select(
+).where(posts_t.c.id == sa.bindparam("post_id")))
+_OWN_SHIFT_FOR_END = Prepared(sa.select(
     *SHIFT_COLUMNS, posts_t.c.latitude.label("post_latitude"), posts_t.c.longitude.label("post_longitude"),
     posts_t.c.radius_m.label("post_radius_m"), posts_t.c.qr_version.label("post_qr_version"),
 ).join(posts_t, posts_t.c.id == shifts_t.c.post_id).where(
-    shifts_t.c.id == sa.bindparam("shift_id"), shifts_t.c.volunteer_id == sa.bindparam("volunteer_id"))
-_INSERT_SHIFT = sa.insert(shifts_t)
-_CLOSE_OPEN_SHIFT = sa.update(shifts_t).where(shifts_t.c.id == sa.bindparam("b_shift_id"),
-                                              shifts_t.c.status == "open")
-
-
-def _conn():
-    return db.session.connection()
+    shifts_t.c.id == sa.bindparam("shift_id"), shifts_t.c.volunteer_id == sa.bindparam("volunteer_id")))
+_START_COLUMNS = (
+    "volunteer_id", "unit_id", "post_id", "status", "source", "started_at", "local_date", "start_lat",
+    "start_lng", "start_accuracy", "start_distance_m", "credited_minutes", "persuasions", "flags",
+    "review_state", "client_request_id",
+)
+_INSERT_SHIFT = Prepared(sa.insert(shifts_t).values(fastsql.named_binds(shifts_t, _START_COLUMNS))
+                         .returning(shifts_t.c.id))
+_END_COLUMNS = (
+    "status", "ended_at", "end_lat", "end_lng", "end_accuracy", "end_distance_m", "credited_minutes",
+    "persuasions", "note", "flags", "review_state",
+)
+_CLOSE_OPEN_SHIFT = Prepared(
+    sa.update(shifts_t).where(shifts_t.c.id == sa.bindparam("b_shift_id"), shifts_t.c.status == "open")
+    .values(fastsql.named_binds(shifts_t, _END_COLUMNS)))
 
 
 @dataclass(frozen=True)
@@ -93,10 +102,10 @@ def check_version(code: payload.PostCode, current_version: int | None) -> None:
 def resolve_post(scanned: str, secret_key: str, *, require_active_post: bool = True):
     """The post a scanned code names, refusing forged, revoked and inactive codes."""
     code = verify_code(scanned, secret_key)
-    post = _conn().execute(_POST_FOR_SCAN, {"post_id": code.post_id}).first()
-    check_version(code, post.qr_version if post is not None else None)
-    if require_active_post and not post.active:
-        raise ApiError("该岗位已停用，暂不能上岗", code="POST_INACTIVE", status=409, post_id=post.id)
+    post = _POST_FOR_SCAN.first({"post_id": code.post_id})
+    check_version(code, post["qr_version"] if post is not None else None)
+    if require_active_post and not post["active"]:
+        raise ApiError("该岗位已停用，暂不能上岗", code="POST_INACTIVE", status=409, post_id=post["id"])
     return post
 
 
@@ -122,21 +131,24 @@ def start(caller: Caller, scan: Scan, client_request_id: str | None, now: dateti
     """Open a shift; returns (shift, created). A retried request returns its shift, not a new one."""
     _require_volunteer(caller)
     post = resolve_post(scan.qr, rules.secret_key)
-    distance = _check_fence(post.latitude, post.longitude, post.radius_m, scan, rules)
+    distance = _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
     lat, lng = scan.gcj02()
     values = dict(
-        volunteer_id=caller.id, unit_id=caller.unit_id, post_id=post.id, status="open", source="scan",
+        volunteer_id=caller.id, unit_id=caller.unit_id, post_id=post["id"], status="open", source="scan",
         started_at=now, local_date=local_date(now, rules.tz), start_lat=lat, start_lng=lng,
         start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), credited_minutes=0,
         persuasions=0, flags=[], review_state="none", client_request_id=client_request_id,
     )
     try:
-        result = _conn().execute(_INSERT_SHIFT, values)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        with write_lock():
+            cursor = _INSERT_SHIFT.execute(values)
+            shift_id = cursor.fetchone()[0]
+            cursor.close()
+            fastsql.commit()
+    except fastsql.integrity_error():
+        fastsql.rollback()
         return _explain_refused_start(caller, client_request_id), False
-    values.update(id=result.inserted_primary_key[0], post_name=post.name, post_code=post.code)
+    values.update(id=shift_id, post_name=post["name"], post_code=post["code"])
     return _with_defaults(values), True
 
 
@@ -162,10 +174,9 @@ def end(caller: Caller, shift_id: int, scan: Scan, now: datetime, rules: Rules, 
     shift; it is then flagged for a coordinator instead of refused.
     """
     require_active(caller)
-    found = _conn().execute(_OWN_SHIFT_FOR_END, {"shift_id": shift_id, "volunteer_id": caller.id}).mappings().first()
-    if found is None:
+    shift = _OWN_SHIFT_FOR_END.first({"shift_id": shift_id, "volunteer_id": caller.id})
+    if shift is None:
         raise NotFound("找不到该上岗记录")
-    shift = dict(found)
     if shift["status"] != "open":
         raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=shift["status"])
     code = verify_code(scan.qr, rules.secret_key)
@@ -194,9 +205,12 @@ def end(caller: Caller, shift_id: int, scan: Scan, now: datetime, rules: Rules, 
         persuasions=persuasions, note=note, flags=flags,
         review_state="pending" if hours.needs_review(flags) else "none",
     )
-    updated = _conn().execute(_CLOSE_OPEN_SHIFT, {"b_shift_id": shift_id, **changes})
-    db.session.commit()
-    if updated.rowcount != 1:  # closed by a concurrent request or by close-stale
+    with write_lock():
+        cursor = _CLOSE_OPEN_SHIFT.execute({"b_shift_id": shift_id, **changes})
+        updated = cursor.rowcount
+        cursor.close()
+        fastsql.commit()
+    if updated != 1:  # closed by a concurrent request or by close-stale
         raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN")
     shift.update(changes)
     return shift

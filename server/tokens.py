@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -26,12 +27,21 @@ def issue(user_id: int, kind: str) -> tuple[str, int]:
     return _serializer().dumps({"u": user_id, "k": kind}), _ttl(kind)
 
 
+@lru_cache(maxsize=8192)
+def _verified(secret_key: str, token: str) -> tuple[dict, datetime]:
+    """Signature check and decoding, remembered per process: a phone sends the same token
+    with every request, and only successes are cached (lru_cache does not keep exceptions)."""
+    data, issued = URLSafeTimedSerializer(secret_key, salt="redvest/api-token/v1").loads(
+        token, return_timestamp=True)
+    if not isinstance(data, dict) or data.get("k") not in KINDS:
+        raise BadSignature("bad payload")
+    return data, issued
+
+
 def read(token: str) -> int:
     """The user id in a valid token; Unauthorized for an expired or forged one."""
     try:
-        data, issued = _serializer().loads(token, return_timestamp=True)
-        if not isinstance(data, dict) or data.get("k") not in KINDS:
-            raise BadSignature("bad payload")
+        data, issued = _verified(current_app.config["SECRET_KEY"], token)
     except BadSignature:
         raise Unauthorized("登录凭证无效，请重新登录", code="UNAUTHORIZED")
     # One signature check; the lifetime depends on the kind of token inside.
