@@ -1,0 +1,58 @@
+"""Headless Chromium (Debian's, never a downloaded build) driven by Playwright, for console tests.
+
+A page fails its test on any uncaught JavaScript exception, any failed
+request, any HTTP error response, and any request to another origin (the
+county's intranet may have no internet).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (as .ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+class Problems(list):
+    def check(self):
+        assert not self, "console page problems:\n" + "\n".join(self)
+
+
+@pytest.fixture
+def browser_page(chromium, live_server):
+    context = chromium.new_context(base_url=live_server, accept_downloads=True, locale="zh-CN",
+                                   viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    problems = Problems()
+    page.on("pageerror", lambda exc: problems.append(f"uncaught JavaScript exception: {exc}"))
+    page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} ({req.failure})"))
+    page.on("response", lambda res: problems.append(f"HTTP {res.status}: {res.url}")
+            if res.status >= 400 else None)
+
+    def guard(route):
+        if route.request.url.startswith(live_server):
+            route.continue_()
+        else:
+            problems.append(f"request to another origin: {route.request.url}")
+            route.abort()
+
+    page.route("**/*", guard)
+    page.problems = problems
+    yield page
+    context.close()
+    problems.check()
