@@ -21,3 +21,6 @@ def _authenticate():
 
 
 from miniprogram_api import auth, me, posts, shifts  # noqa: E402,F401  (registers the views)
+from miniprogram_api import photos  # noqa: E402,F401  (photo upload)
+from miniprogram_api import certificates, corrections  # noqa: E402,F401  (own certificate, correction requests)
+from miniprogram_api import roster  # noqa: E402,F401  (own roster, reminder consent, spot checks)

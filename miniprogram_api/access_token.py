@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 
 import requests
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from miniprogram_api.wechat import UNAVAILABLE, WechatClient, WechatError
 from server.db import db
@@ -61,10 +62,11 @@ class TokenCache:
                     log.warning("redis unavailable for token cache: %s", exc)
             return
         table = WechatToken.__table__
-        updated = db.session.execute(sa.update(table).where(table.c.appid == self.appid)
-                                     .values(access_token=token, expires_at=expires_at))
-        if updated.rowcount == 0:
-            db.session.add(WechatToken(appid=self.appid, access_token=token, expires_at=expires_at))
+        # One upsert: two processes storing at once must not collide on the primary key.
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        db.session.execute(dialect.insert(table).values(appid=self.appid, access_token=token, expires_at=expires_at)
+                           .on_conflict_do_update(index_elements=[table.c.appid],
+                                                  set_={"access_token": token, "expires_at": expires_at}))
         db.session.commit()
 
     def forget(self, token: str) -> None:

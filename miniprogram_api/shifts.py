@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import current_app, request
 
 from miniprogram_api import bp
-from server import callers, serialize, shifts
+from server import callers, photos, serialize, shifts
 from server.clock import county_zone, utcnow
 from server.errors import ValidationError
 from server.inputs import boolean, integer, json_body, number, query_int, string
@@ -65,7 +65,10 @@ def list_shifts():
 
 @bp.get("/shifts/<int:shift_id>")
 def get_shift(shift_id: int):
-    return serialize.shift(shifts.get_own(callers.current(), shift_id), county_zone())
+    caller = callers.current()
+    body = serialize.shift(shifts.get_own(caller, shift_id), county_zone())
+    body["photos"] = photos.for_own_shift(caller, shift_id, utcnow())
+    return body
 
 
 def _encode_cursor(row: dict) -> str:

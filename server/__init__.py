@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from server import errorhandlers, cli, public
+    from server import errorhandlers, cli, public, photo_files, verify
     from miniprogram_api import bp as mp_bp
     from server.console import bp as console_pages_bp
     from server.console_api import bp as console_bp
@@ -44,11 +44,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(console_bp)
     app.register_blueprint(console_pages_bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(verify.bp)  # /verify/<token>: certificate checks
     # Forms in the console carry a CSRF token; bearer-token APIs are exempt
     # (a browser never attaches their credentials on its own).
     csrf = CSRFProtect(app)
     csrf.exempt(mp_bp)
     csrf.exempt(console_bp)
+    photo_files.init_app(app)  # photo storage, signed photo URLs, WeChat message push
     cli.register(app)
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)

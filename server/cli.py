@@ -151,3 +151,11 @@ def register(app: Flask) -> None:
     for group in (units_cli, districts_cli, posts_cli, users_cli, shifts_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo.demo_command)
+    from server.posters_cli import posters_cli
+    app.cli.add_command(posters_cli)
+    from server.photos_cli import photos_cli
+    app.cli.add_command(photos_cli)
+    from server.reports_cli import reports_cli
+    app.cli.add_command(reports_cli)
+    from server import roster_cli
+    roster_cli.register(app)

@@ -27,6 +27,40 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "GEOFENCE_ACCURACY_ALLOWANCE_M": (50.0, float),
     "GEOFENCE_DEFAULT_RADIUS_M": (100.0, float),
     "SQLITE_BUSY_TIMEOUT_MS": (30000, int),
+    # How often the console's on-duty board reloads itself, in seconds.
+    "DUTY_REFRESH_SECONDS": (30, int),
+    # Reviews and certificates (manual_shifts.py, certificates.py)
+    "MANUAL_SHIFT_WORKING_DAYS": (10, int),
+    "ISSUING_ORGANISATION": ("XX县创建全国文明城市指挥部", str),
+    # Posters (posters.py, wxacode.py). POSTER_FONT: a CJK font file; empty = the pinned package's.
+    "POSTER_FONT": ("", str),
+    "POSTER_WORKERS": (2, int),
+    "POSTER_CACHE_DIR": ("", str),  # console downloads kept for the day; empty = <instance>/poster-cache
+    # The mini-program page an official code opens, and which build of the app it opens.
+    "WECHAT_SCAN_PAGE": ("pages/scan/index", str),
+    "WECHAT_ENV_VERSION": ("release", str),
+    # Photo evidence (photos.py). Request bodies above MAX_CONTENT_LENGTH are refused with 413.
+    "MAX_CONTENT_LENGTH": (10 * 1024 * 1024, int),
+    "STORAGE_URL": ("", str),  # file:///abs/dir or s3://bucket/prefix?endpoint_url=...; empty = <instance>/photos
+    "PHOTO_MAX_PIXELS": (50_000_000, int),
+    "PHOTO_MAX_PER_SHIFT": (9, int),
+    "PHOTO_UPLOAD_WINDOW_MINUTES": (30, int),  # after a shift closed
+    "PHOTO_URL_TTL_SECONDS": (600, int),
+    "PHOTO_TIME_TOLERANCE_MINUTES": (60, int),  # EXIF time this far outside the shift flags it
+    "PHOTO_REUSE_WINDOW_DAYS": (90, int),  # how far back near-duplicates are looked for
+    # Optional WeChat content check (security.mediaCheckAsync); the verdict arrives by message push.
+    "PHOTO_CONTENT_CHECK": (False, bool),
+    "PHOTO_CHECK_URL_TTL_SECONDS": (6 * 3600, int),
+    "WECHAT_PUSH_TOKEN": ("", str),  # the Token of 消息推送配置 (plaintext or compatible mode)
+    # Rosters (rosters.py, coverage.py, late_missed.py, spot_checks.py, reminders.py)
+    "LATE_AFTER_MINUTES": (15, int),  # an assigned volunteer not scanned in by then is late
+    "COVERAGE_GRACE_MINUTES": (5, int),  # per needed volunteer: this much missing still counts as covered
+    "SPOT_CHECK_MINUTES": (10, int),  # default time to answer a spot check
+    "REMINDER_LEAD_MINUTES": (60, int),  # how long before a slot starts its reminder goes out
+    "WECHAT_REMINDER_TEMPLATE_ID": ("", str),  # subscription message template; empty = reminders off
+    # template keys for: post name (thing), time range (time), tip (thing)
+    "WECHAT_REMINDER_FIELDS": ("thing1,time2,thing3", str),
+    "WECHAT_REMINDER_PAGE": ("pages/roster/index", str),
 }
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from server.callers import Caller
 from server.errors import Forbidden, NotFound
-from server.models import Post, Shift, User
+from server.models import District, Post, Shift, Unit, User
 
 CONSOLE_ROLES = ("coordinator", "leader", "admin")
 
@@ -92,3 +92,140 @@ def get_or_404(query_result, what: str = "记录"):
     if query_result is None:
         raise NotFound(f"找不到该{what}")
     return query_result
+
+
+# --- Reports, reviews and volunteer management ------------------------------------
+
+
+def unit_filter(caller: Caller):
+    """Units the caller may report on: a district coordinator sees the units that served there."""
+    if caller.sees_everything:
+        return sa.true()
+    if caller.role == "coordinator" and caller.scope_unit_id is not None:
+        return Unit.id == caller.scope_unit_id
+    if caller.role == "coordinator" and caller.scope_district_id is not None:
+        served_here = sa.select(Shift.unit_id).where(
+            Shift.post_id.in_(_district_post_ids(caller.scope_district_id)))
+        return Unit.id.in_(served_here)
+    return sa.false()
+
+
+def district_filter(caller: Caller):
+    """Districts the caller may report on: a unit coordinator sees those its volunteers served in."""
+    if caller.sees_everything:
+        return sa.true()
+    if caller.role == "coordinator" and caller.scope_district_id is not None:
+        return District.id == caller.scope_district_id
+    if caller.role == "coordinator" and caller.scope_unit_id is not None:
+        served_in = (sa.select(Post.district_id).join(Shift, Shift.post_id == Post.id)
+                     .where(Shift.unit_id == caller.scope_unit_id))
+        return District.id.in_(served_in)
+    return sa.false()
+
+
+def sees_full_phone(caller: Caller) -> bool:
+    """Phone numbers are masked (138****1234) for everyone but admins."""
+    return caller.role == "admin"
+
+
+def may_change_shifts(caller: Caller) -> bool:
+    """Review, void and add shifts: coordinators and admins; leaders read."""
+    return caller.role in ("coordinator", "admin")
+
+
+def may_bypass_shift_limits(caller: Caller) -> bool:
+    """Credit beyond MAX_SHIFT_MINUTES, add shifts older than 10 working days: admins only."""
+    return caller.role == "admin"
+
+
+def may_add_manual_shift(caller: Caller, volunteer_unit_id: int | None, post_district_id: int) -> bool:
+    """A unit coordinator for its own people at any post, a district coordinator at its own posts."""
+    if caller.role == "admin":
+        return True
+    if caller.role != "coordinator":
+        return False
+    if caller.scope_unit_id is not None:
+        return volunteer_unit_id == caller.scope_unit_id
+    return _coordinates_district(caller, post_district_id)
+
+
+def may_manage_volunteer(caller: Caller, volunteer_unit_id: int | None) -> bool:
+    """Suspend or reactivate: admins and the coordinators of the volunteer's unit."""
+    if caller.role == "admin":
+        return True
+    return caller.role == "coordinator" and caller.scope_unit_id is not None \
+        and caller.scope_unit_id == volunteer_unit_id
+
+
+# --- Rosters, duty and spot checks ------------------------------------------------
+# Coordinators plan; leaders read everything and run spot checks; admins do both.
+# A unit coordinator plans slots at any active post, staffed by its own unit and
+# filled with its own volunteers. A district coordinator plans at its district's
+# posts and may put any registered volunteer there: units lend people to the
+# district, and the district staffs its own posts.
+
+
+def may_plan_rosters(caller: Caller) -> bool:
+    return caller.role in ("coordinator", "admin")
+
+
+def may_plan_at(caller: Caller, post_district_id: int) -> bool:
+    """Create or delete slots at a post of this district."""
+    if caller.role == "admin":
+        return True
+    if caller.role != "coordinator":
+        return False
+    return caller.scope_unit_id is not None or _coordinates_district(caller, post_district_id)
+
+
+def may_assign(caller: Caller, volunteer_unit_id: int | None, post_district_id: int) -> bool:
+    """Put a volunteer on (or take them off) a slot at a post of this district."""
+    if caller.role == "admin":
+        return True
+    if caller.role != "coordinator":
+        return False
+    if caller.scope_unit_id is not None:
+        return volunteer_unit_id == caller.scope_unit_id
+    return _coordinates_district(caller, post_district_id)
+
+
+def slot_filter(caller: Caller):
+    """Duty slots the caller may see: a unit coordinator those its unit staffs or its
+    people are on, a district coordinator those at its posts."""
+    from server.models import DutySlot, SlotAssignment
+
+    if caller.sees_everything:
+        return sa.true()
+    if caller.role == "coordinator" and caller.scope_unit_id is not None:
+        its_people_on = (sa.select(SlotAssignment.slot_id).join(User, User.id == SlotAssignment.volunteer_id)
+                         .where(User.unit_id == caller.scope_unit_id))
+        return sa.or_(DutySlot.unit_id == caller.scope_unit_id, DutySlot.id.in_(its_people_on))
+    if caller.role == "coordinator" and caller.scope_district_id is not None:
+        return DutySlot.post_id.in_(_district_post_ids(caller.scope_district_id))
+    return sa.false()
+
+
+def visible_post(caller: Caller):
+    """Posts, as post_filter, plus the posts a unit coordinator's unit has slots at. Correlated
+    on the post (EXISTS), so checking one post reads that post's rows, not the unit's history."""
+    from server.models import DutySlot
+
+    if caller.sees_everything:
+        return sa.true()
+    if caller.role == "coordinator" and caller.scope_district_id is not None:
+        return Post.district_id == caller.scope_district_id
+    if caller.role == "coordinator" and caller.scope_unit_id is not None:
+        served = sa.exists().where(Shift.post_id == Post.id, Shift.unit_id == caller.scope_unit_id)
+        planned = sa.exists().where(DutySlot.post_id == Post.id, DutySlot.unit_id == caller.scope_unit_id)
+        return sa.or_(served, planned)
+    return sa.false()
+
+
+def may_run_spot_checks(caller: Caller) -> bool:
+    """Surprise inspections (督查暗访) belong to the command office's leaders."""
+    return caller.role in ("leader", "admin")
+
+
+def sees_county_assessment(caller: Caller) -> bool:
+    """The county-wide bulletin compares every unit: leaders and admins."""
+    return caller.sees_everything

@@ -44,6 +44,10 @@ _START_COLUMNS = (
 )
 _INSERT_SHIFT = Prepared(sa.insert(shifts_t).values(fastsql.named_binds(shifts_t, _START_COLUMNS))
                          .returning(shifts_t.c.id))
+# Re-read under the write lock (and FOR UPDATE on PostgreSQL) so a flag raised by a
+# photo upload between the first read and the update is merged, not overwritten.
+_FLAGS_FOR_END = Prepared(sa.select(shifts_t.c.status, shifts_t.c.flags)
+                          .where(shifts_t.c.id == sa.bindparam("shift_id")).with_for_update())
 _END_COLUMNS = (
     "status", "ended_at", "end_lat", "end_lng", "end_accuracy", "end_distance_m", "credited_minutes",
     "persuasions", "note", "flags", "review_state",
@@ -197,20 +201,23 @@ def end(caller: Caller, shift_id: int, scan: Scan, now: datetime, rules: Rules, 
         new_flags.append("outside_geofence_end")
     credit = hours.credit(shift["started_at"], now, min_minutes=rules.min_minutes,
                           max_minutes=rules.max_minutes)
-    flags = hours.merge_flags(shift["flags"], new_flags + credit.flags)
     lat, lng = scan.gcj02()
     changes = dict(
         status="closed", ended_at=now, end_lat=lat, end_lng=lng, end_accuracy=scan.accuracy,
         end_distance_m=round(distance, 1), credited_minutes=credit.minutes,
-        persuasions=persuasions, note=note, flags=flags,
-        review_state="pending" if hours.needs_review(flags) else "none",
+        persuasions=persuasions, note=note,
     )
     with write_lock():
-        cursor = _CLOSE_OPEN_SHIFT.execute({"b_shift_id": shift_id, **changes})
-        updated = cursor.rowcount
-        cursor.close()
+        current = _FLAGS_FOR_END.first({"shift_id": shift_id})
+        updated = 0
+        if current["status"] == "open":
+            changes["flags"] = hours.merge_flags(current["flags"], new_flags + credit.flags)
+            changes["review_state"] = "pending" if hours.needs_review(changes["flags"]) else "none"
+            cursor = _CLOSE_OPEN_SHIFT.execute({"b_shift_id": shift_id, **changes})
+            updated = cursor.rowcount
+            cursor.close()
         fastsql.commit()
-    if updated != 1:  # closed by a concurrent request or by close-stale
+    if updated != 1:  # closed meanwhile by a concurrent request or by close-stale
         raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN")
     shift.update(changes)
     return shift

@@ -19,7 +19,8 @@ import re
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from server.errors import ServiceUnavailable
@@ -62,6 +63,11 @@ def _checked(key: str) -> str:
     return key
 
 
+class StoredObject(NamedTuple):
+    key: str
+    modified_at: datetime  # aware UTC; lets a cleanup leave files of in-flight uploads alone
+
+
 class Storage(ABC):
     @abstractmethod
     def put(self, key: str, data: bytes, content_type: str) -> None:
@@ -79,9 +85,15 @@ class Storage(ABC):
     def exists(self, key: str) -> bool: ...
 
     @abstractmethod
+    def iter_objects(self) -> Iterator[StoredObject]:
+        """Every valid key in the store with its last modification time, in no
+        particular order. Anything else found there (temp files, foreign
+        objects) is skipped."""
+
     def iter_keys(self) -> Iterator[str]:
-        """Every valid key in the store, in no particular order. Anything else
-        found there (temp files, foreign objects) is skipped."""
+        """Every valid key in the store, in no particular order."""
+        for found in self.iter_objects():
+            yield found.key
 
 
 def open_storage(url: str) -> Storage:
@@ -183,7 +195,7 @@ class LocalStorage(Storage):
     def exists(self, key: str) -> bool:
         return os.path.isfile(self._path(key))
 
-    def iter_keys(self) -> Iterator[str]:
+    def iter_objects(self) -> Iterator[StoredObject]:
         def fail(exc: OSError) -> None:
             raise StorageError() from exc
 
@@ -197,8 +209,15 @@ class LocalStorage(Storage):
                         continue
                     # Only a file where its own key would put it counts: a copy
                     # elsewhere is not reachable through get().
-                    if os.path.join(top, name[:2], name[2:4]) == folder:
-                        yield f"{kind}/{name}"
+                    if os.path.join(top, name[:2], name[2:4]) != folder:
+                        continue
+                    try:
+                        mtime = os.stat(os.path.join(folder, name)).st_mtime
+                    except FileNotFoundError:
+                        continue  # deleted while we walked
+                    except OSError as exc:
+                        raise StorageError() from exc
+                    yield StoredObject(f"{kind}/{name}", datetime.fromtimestamp(mtime, timezone.utc))
 
 
 def _dirs_up_to(folder: str, stop: str) -> list[str]:
@@ -294,7 +313,7 @@ class S3Storage(Storage):
                 return False
             raise StorageError() from exc
 
-    def iter_keys(self) -> Iterator[str]:
+    def iter_objects(self) -> Iterator[StoredObject]:
         start = f"{self.prefix}/" if self.prefix else ""
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start)
         try:
@@ -302,6 +321,6 @@ class S3Storage(Storage):
                 for item in page.get("Contents", ()):
                     key = item["Key"][len(start):]
                     if is_valid_key(key):
-                        yield key
+                        yield StoredObject(key, item["LastModified"].astimezone(timezone.utc))
         except self._errors as exc:
             raise StorageError() from exc

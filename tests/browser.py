@@ -29,8 +29,16 @@ def chromium():
 
 
 class Problems(list):
+    def __init__(self):
+        super().__init__()
+        self.downloads: set[str] = set()
+        self.aborted: list[str] = []
+
     def check(self):
-        assert not self, "console page problems:\n" + "\n".join(self)
+        # A download ends its navigation with ERR_ABORTED; that is the browser saving a file.
+        problems = list(self) + [f"request failed: {url} (net::ERR_ABORTED)" for url in self.aborted
+                                 if url not in self.downloads]
+        assert not problems, "console page problems:\n" + "\n".join(problems)
 
 
 @pytest.fixture
@@ -40,7 +48,9 @@ def browser_page(chromium, live_server):
     page = context.new_page()
     problems = Problems()
     page.on("pageerror", lambda exc: problems.append(f"uncaught JavaScript exception: {exc}"))
-    page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} ({req.failure})"))
+    page.on("download", lambda download: problems.downloads.add(download.url))
+    page.on("requestfailed", lambda req: problems.aborted.append(req.url) if req.failure == "net::ERR_ABORTED"
+            else problems.append(f"request failed: {req.url} ({req.failure})"))
     page.on("response", lambda res: problems.append(f"HTTP {res.status}: {res.url}")
             if res.status >= 400 else None)
 

@@ -37,6 +37,8 @@ def _base_config(database_url: str, wechat_base: str, instance: str) -> dict:
         "WECHAT_SECRET": "",
         "PUBLIC_BASE_URL": "https://redvest.example.gov.cn",
         "REDVEST_ENV": "development",
+        "POSTER_CACHE_DIR": os.path.join(instance, "poster-cache"),
+        "STORAGE_URL": "file://" + os.path.join(instance, "photos"),
     }
 
 
@@ -87,6 +89,7 @@ class IsolatedClient(FlaskClient):
     production, even though the test itself runs inside an app context."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # read streamed bodies inside that context too
         token = _cv_app.set(None)
         try:
             return super().open(*args, **kwargs)

@@ -32,8 +32,8 @@ def _require_sign_in():
 
 NAVIGATION = [
     ("console.dashboard", "总览"), ("console.duty_now", "在岗情况"), ("console.duty_lookup", "在岗查询"),
-    ("console.hours", "时长统计"), ("console.reviews", "审核"), ("console.posts", "岗位"),
-    ("console.rosters", "排班"), ("console.volunteers", "志愿者"),
+    ("console.hours", "时长统计"), ("console.reviews_page", "审核"), ("console.posts", "岗位"),
+    ("console.rosters", "排班"), ("console.volunteers_page", "志愿者"),
 ]
 
 
@@ -55,4 +55,4 @@ def local_time(instant, fmt: str = "%Y-%m-%d %H:%M"):
     return instant.astimezone(county_zone()).strftime(fmt) if instant else ""
 
 
-from server.console import auth, dashboard, posts  # noqa: E402,F401  (registers the views)
+from server.console import auth, dashboard, duty, hours, posts, reviews, rosters, volunteers  # noqa: E402,F401

@@ -7,6 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from server import permissions, posts as post_service
 from server.clock import utcnow
 from server.console import bp, forms
+from server.console_api import posters as posters_api
 from server.db import db
 from server.errors import Forbidden, NotFound, ValidationError
 from server.models import District, Post
@@ -100,3 +101,15 @@ def post_rotate_qr(post_id: int):
     post_service.rotate_qr(post, actor_id=g.caller.id, now=utcnow(), reason=forms.text("reason") or None)
     flash(f"「{post.name}」已更换二维码（第 {post.qr_version} 版），请打印新海报，旧海报已作废")
     return redirect(url_for("console.posts"))
+
+
+@bp.get("/posts/<int:post_id>/poster.<any(png, pdf):fmt>")
+def post_poster(post_id: int, fmt: str):
+    """The console API's poster, for the signed-in user (same scope rules, same cache)."""
+    view = posters_api.post_poster_png if fmt == "png" else posters_api.post_poster_pdf
+    return view(post_id)
+
+
+@bp.get("/districts/<int:district_id>/posters.pdf")
+def district_posters(district_id: int):
+    return posters_api.district_posters_pdf(district_id)

@@ -24,3 +24,7 @@ def _authenticate():
 
 
 from server.console_api import auth  # noqa: E402,F401  (registers the views)
+from server.console_api import posters  # noqa: E402,F401  (posters, QR codes, rotation)
+from server.console_api import photos  # noqa: E402,F401  (a shift's photos)
+from server.console_api import certificates, reports, reviews, volunteers  # noqa: E402,F401  (hours, reviews)
+from server.console_api import bulletin, coverage, duty, rankings, rosters, spot_checks  # noqa: E402,F401  (rosters)

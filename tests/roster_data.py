@@ -1,0 +1,45 @@
+"""Rosters and shifts written for roster tests, at exact instants in county time."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from server import callers, rosters
+from server.db import db
+from server.models import Shift
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local(text: str) -> datetime:
+    """'2026-11-26 07:40' or with seconds/microseconds, county time -> aware UTC."""
+    return datetime.fromisoformat(text).replace(tzinfo=TZ).astimezone(timezone.utc)
+
+
+def shift(volunteer, post, start: str, end: str | None, *, status: str | None = None,
+          review_state: str = "none", credited: int | None = None, unit_id: int | None = None) -> Shift:
+    """A shift from ``start`` to ``end`` (local text); ``end=None`` leaves it open."""
+    started = local(start)
+    ended = local(end) if end else None
+    status = status or ("open" if ended is None else "closed")
+    minutes = int((ended - started).total_seconds() // 60) if ended else 0
+    row = Shift(volunteer_id=volunteer.id, unit_id=unit_id or volunteer.unit_id, post_id=post.id, status=status,
+                source="scan", started_at=started, ended_at=ended,
+                local_date=started.astimezone(TZ).date(),
+                credited_minutes=0 if status == "open" else (minutes if credited is None else credited),
+                persuasions=0, flags=[], review_state=review_state)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def slots(planner, post, day: str, start: str, end: str, *, needed: int | None = None, volunteers=(), unit=None,
+          now: datetime | None = None) -> int:
+    """One slot planned by ``planner`` (a console user) as if it were ``now`` (default: the day before)."""
+    when = date.fromisoformat(day)
+    now = now or datetime.combine(when - timedelta(days=1), time(12), TZ).astimezone(timezone.utc)
+    spec = rosters.SlotSpec(post_id=post.id, local_date=when, start=rosters.parse_clock(start),
+                            end=rosters.parse_clock(end), needed=needed or max(1, len(volunteers)),
+                            unit_id=unit.id if unit is not None else None,
+                            volunteer_ids=tuple(v.id for v in volunteers))
+    return rosters.plan(callers.load(planner.id), [spec], now, TZ)[0]
