@@ -79,6 +79,7 @@ def _create_county(now) -> None:
     db.session.flush()
     _create_history(volunteers, posts, now, rng)
     db.session.commit()
+    _create_today(staff[0], volunteers, posts, now)
 
 
 def _create_history(volunteers, posts, now, rng) -> None:
@@ -101,6 +102,35 @@ def _create_history(volunteers, posts, now, rng) -> None:
                 end_lat=post.latitude, end_lng=post.longitude, end_accuracy=15, end_distance_m=9,
                 credited_minutes=credit.minutes, persuasions=rng.randint(0, 40), flags=credit.flags,
                 review_state="pending" if credit.flags else "none"))
+
+
+def _create_today(admin, volunteers, posts, now) -> None:
+    """Volunteers on duty right now, a roster around this hour, and one post left uncovered,
+    so the on-duty board and the dashboard have something to show."""
+    from server import callers, rosters
+
+    tz = county_zone()
+    for volunteer, post, minutes_ago in ((volunteers[0], posts[0], 42), (volunteers[1], posts[0], 35),
+                                         (volunteers[2], posts[2], 18)):
+        started = now - timedelta(minutes=minutes_ago)
+        db.session.add(Shift(
+            volunteer_id=volunteer.id, unit_id=volunteer.unit_id, post_id=post.id, status="open", source="scan",
+            started_at=started, local_date=local_date(started, tz), start_lat=post.latitude,
+            start_lng=post.longitude, start_accuracy=12, start_distance_m=6, credited_minutes=0,
+            persuasions=0, flags=[], review_state="none"))
+    db.session.commit()
+    local_now = now.astimezone(tz)
+    start = (local_now - timedelta(hours=1)).time().replace(second=0, microsecond=0, minute=0)
+    end = (local_now + timedelta(hours=1)).time().replace(second=0, microsecond=0, minute=0)
+    specs = [rosters.SlotSpec(post_id=posts[0].id, local_date=local_now.date(), start=start, end=end, needed=2,
+                              volunteer_ids=(volunteers[0].id, volunteers[1].id)),
+             rosters.SlotSpec(post_id=posts[3].id, local_date=local_now.date(), start=start, end=end, needed=1,
+                              volunteer_ids=(volunteers[3].id,))]
+    try:
+        rosters.plan(callers.load(admin.id), specs, now, tz)
+    except Exception as exc:  # a demo without today's roster is still a demo
+        db.session.rollback()
+        click.echo(f"(demo roster skipped: {exc})")
 
 
 @click.command("demo")

@@ -130,3 +130,147 @@ def test_next_parameter_cannot_redirect_off_site(client, admin):
     res = client.post("/console/login", data={"username": "admin1", "password": PASSWORD,
                                               "csrf_token": csrf_of(page), "next": "//evil.example.com/x"})
     assert res.headers["Location"].endswith("/console/")
+
+
+# --- every page, every console role ----------------------------------------------------------
+
+PAGES = ["/console/", "/console/duty/now", "/console/duty", "/console/hours", "/console/reviews",
+         "/console/posts", "/console/rosters", "/console/volunteers"]
+
+
+@pytest.mark.parametrize("role", ["coordinator_unit", "coordinator_district", "leader", "admin"])
+def test_every_page_opens_for_every_console_role(client, county, role):
+    kind, _, scope = role.partition("_")
+    factories.console_user(kind, username="u1", unit_=county.unit_a if scope == "unit" else None,
+                           district_=county.east if scope == "district" else None)
+    sign_in(client, "u1")
+    for path in PAGES:
+        res = client.get(path)
+        assert res.status_code == 200, (path, res.status_code)
+        assert "<nav>" in res.get_data(as_text=True)
+
+
+def _shift(volunteer, post, minutes, **extra):
+    from datetime import timedelta
+    from server.clock import local_date, utcnow, zone
+    from server.models import Shift
+    start = utcnow() - timedelta(hours=2)
+    shift = Shift(volunteer_id=volunteer.id, unit_id=volunteer.unit_id, post_id=post.id, status="closed",
+                  source="scan", started_at=start, ended_at=start + timedelta(minutes=minutes),
+                  local_date=local_date(start, zone("Asia/Shanghai")), credited_minutes=min(minutes, 240),
+                  persuasions=3, flags=[], review_state="none")
+    for key, value in extra.items():
+        setattr(shift, key, value)
+    db.session.add(shift)
+    db.session.commit()
+    return shift
+
+
+def test_hours_page_shows_the_apis_figures_and_only_the_coordinators_unit(client, county):
+    coordinator = factories.console_user("coordinator", unit_=county.unit_a, username="ca")
+    _shift(factories.volunteer(county.unit_a, name="甲"), county.post_east, 75)
+    _shift(factories.volunteer(county.unit_b, name="乙"), county.post_east, 50)
+    sign_in(client, "ca")
+    page = client.get("/console/hours?group_by=volunteer").get_data(as_text=True)
+    api = client.get("/api/console/v1/reports/hours?group_by=volunteer",
+                     headers=factories.headers(coordinator)).get_json()
+    assert [row["name"] for row in api["rows"]] == ["甲"]
+    assert "甲" in page and "乙" not in page
+    assert f'<td class="num" id="total-hours">{api["totals"]["hours"]}</td>' in page
+
+
+def test_hours_export_from_the_page_is_the_apis_file(client, county):
+    import csv
+    import io
+    factories.console_user("admin", username="a1")
+    _shift(factories.volunteer(county.unit_a), county.post_east, 75)
+    sign_in(client, "a1")
+    res = client.get("/console/hours/export?format=csv&group_by=unit&unit_id=")
+    assert res.status_code == 200 and "attachment" in res.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(res.get_data().decode("utf-8-sig"))))
+    by_unit = {row[1]: row for row in rows[1:]}
+    assert by_unit["县财政局"][rows[0].index("计入时长（分钟）")] == "75"
+
+
+def test_coordinator_adjusts_a_flagged_shift_from_the_review_page(client, county):
+    from server.models import AuditLog, Shift
+    factories.console_user("coordinator", unit_=county.unit_a, username="ca")
+    flagged = _shift(factories.volunteer(county.unit_a), county.post_east, 300, flags=["capped"],
+                     review_state="pending")
+    sign_in(client, "ca")
+    page = client.get("/console/reviews").get_data(as_text=True)
+    assert f'id="shift-{flagged.id}"' in page
+    token = csrf_of(page)
+    res = client.post(f"/console/reviews/{flagged.id}", data={"csrf_token": token, "decision": "adjust",
+                                                             "credited_minutes": "180", "reason": ""})
+    assert res.status_code == 302
+    assert "未保存" in client.get("/console/reviews").get_data(as_text=True)  # reason is required
+    client.post(f"/console/reviews/{flagged.id}", data={"csrf_token": token, "decision": "adjust",
+                                                       "credited_minutes": "180", "reason": "提前离岗"})
+    db.session.expire_all()
+    shift = db.session.get(Shift, flagged.id)
+    assert shift.credited_minutes == 180 and shift.review_state == "adjusted"
+    assert db.session.query(AuditLog).filter_by(entity_type="shift", entity_id=flagged.id).count() == 1
+
+
+def test_coordinator_of_another_unit_cannot_review_it(client, county):
+    from server.models import Shift
+    factories.console_user("coordinator", unit_=county.unit_b, username="cb")
+    flagged = _shift(factories.volunteer(county.unit_a), county.post_east, 300, flags=["capped"],
+                     review_state="pending")
+    sign_in(client, "cb")
+    page = client.get("/console/reviews").get_data(as_text=True)
+    assert f'id="shift-{flagged.id}"' not in page
+    res = client.post(f"/console/reviews/{flagged.id}", data={"csrf_token": csrf_of(page), "decision": "approve"})
+    assert res.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Shift, flagged.id).review_state == "pending"
+
+
+def test_coordinator_suspends_and_reactivates_a_volunteer(client, county):
+    from server.models import User
+    factories.console_user("coordinator", unit_=county.unit_a, username="ca")
+    volunteer = factories.volunteer(county.unit_a, name="孙丽")
+    sign_in(client, "ca")
+    page = client.get("/console/volunteers?q=孙丽").get_data(as_text=True)
+    assert "孙丽" in page and "****" in page  # phone masked for a coordinator
+    token = csrf_of(page)
+    client.post(f"/console/volunteers/{volunteer.id}/status", data={"csrf_token": token, "status": "suspended"})
+    db.session.expire_all()
+    assert db.session.get(User, volunteer.id).status == "active"  # no reason given: refused
+    client.post(f"/console/volunteers/{volunteer.id}/status",
+                data={"csrf_token": token, "status": "suspended", "reason": "调离本县"})
+    db.session.expire_all()
+    assert db.session.get(User, volunteer.id).status == "suspended"
+    client.post(f"/console/volunteers/{volunteer.id}/status", data={"csrf_token": token, "status": "active"})
+    db.session.expire_all()
+    assert db.session.get(User, volunteer.id).status == "active"
+    res = client.get(f"/console/volunteers/{volunteer.id}/certificate.pdf")
+    assert res.status_code == 200 and res.data.startswith(b"%PDF")
+
+
+def test_coordinator_plans_a_slot_and_assigns_a_volunteer_from_the_week_view(client, county):
+    from server.clock import local_date, utcnow, zone
+    from server.models import DutySlot, SlotAssignment
+    factories.console_user("coordinator", district_=county.east, username="ce")
+    volunteer = factories.volunteer(county.unit_a, name="黄敏")
+    sign_in(client, "ce")
+    day = local_date(utcnow(), zone("Asia/Shanghai")).isoformat()
+    page = client.get(f"/console/rosters?post_id={county.post_east.id}&week={day}").get_data(as_text=True)
+    token = csrf_of(page)
+    client.post("/console/rosters/slots", data={"csrf_token": token, "post_id": county.post_east.id,
+                                                "week": day, "date": day, "start": "23:00", "end": "23:50",
+                                                "needed": "1"})
+    slot = db.session.query(DutySlot).one()
+    client.post(f"/console/rosters/slots/{slot.id}/assign", data={"csrf_token": token, "volunteer_id": volunteer.id,
+                                                                  "post_id": county.post_east.id, "week": day})
+    assert db.session.query(SlotAssignment).filter_by(slot_id=slot.id, volunteer_id=volunteer.id).count() == 1
+    page = client.get(f"/console/rosters?post_id={county.post_east.id}&week={day}").get_data(as_text=True)
+    assert "23:00–23:50" in page and "黄敏" in page
+
+
+def test_leader_cannot_change_rosters_or_reviews(client, county):
+    factories.console_user("leader", username="l1")
+    sign_in(client, "l1")
+    assert "添加排班" not in client.get("/console/rosters").get_data(as_text=True)
+    assert "通过" not in client.get("/console/reviews").get_data(as_text=True)

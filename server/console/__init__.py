@@ -33,7 +33,7 @@ def _require_sign_in():
 NAVIGATION = [
     ("console.dashboard", "总览"), ("console.duty_now", "在岗情况"), ("console.duty_lookup", "在岗查询"),
     ("console.hours", "时长统计"), ("console.reviews_page", "审核"), ("console.posts", "岗位"),
-    ("console.rosters", "排班"), ("console.volunteers_page", "志愿者"),
+    ("console.rosters_page", "排班"), ("console.volunteers_page", "志愿者"),
 ]
 
 

@@ -8,7 +8,7 @@ from flask import g, render_template
 from server import reports
 from server.clock import county_zone, local_date, utcnow
 from server.console import api, bp
-from server.console.charts import Bar, bar_chart
+from server.console.charts import Bar, bar_chart, column_chart
 from server.console_api import duty as duty_api
 
 
@@ -25,8 +25,8 @@ def dashboard():
     return render_template(
         "console/dashboard.html", today=today, today_totals=today_totals, month_totals=month.totals,
         board=board,
-        days_chart=bar_chart([Bar(r["key"][5:], r["hours"], r["name"]) for r in day_rows], label_every=3,
-                             aria_label="近 30 天每日服务时长"),
-        units_chart=bar_chart([Bar(r["name"][:6], r["hours"], r["name"]) for r in unit_rows[:12]],
+        days_chart=column_chart([Bar(r["key"][5:], r["hours"], r["name"]) for r in day_rows], label_every=5,
+                                aria_label="近 30 天每日服务时长"),
+        units_chart=bar_chart([Bar(r["name"], r["hours"]) for r in unit_rows[:12]],
                               aria_label="本月各单位服务时长"),
         unit_rows=unit_rows)

@@ -30,7 +30,7 @@ def _assignable_volunteers():
 
 
 @bp.get("/rosters")
-def rosters():
+def rosters_page():
     posts = db.session.execute(sa.select(Post).where(permissions.post_filter(g.caller), Post.active.is_(True))
                                .order_by(Post.code)).scalars().all()
     if g.caller.role == "coordinator" and g.caller.scope_unit_id is not None:
@@ -52,7 +52,7 @@ def rosters():
 
 
 def _back():
-    return redirect(url_for("console.rosters", post_id=request.form.get("post_id") or None,
+    return redirect(url_for("console.rosters_page", post_id=request.form.get("post_id") or None,
                             week=request.form.get("week") or None))
 
 
