@@ -8,7 +8,7 @@ from flask import current_app, request
 from miniprogram_api import bp
 from server import callers, photos, serialize, shifts
 from server.clock import county_zone, utcnow
-from server.errors import ValidationError
+from server.errors import ApiError, ValidationError
 from server.inputs import boolean, integer, json_body, number, query_int, string
 
 
@@ -20,6 +20,8 @@ def _scan(body: dict) -> shifts.Scan:
     qr = body.get("qr")
     if not isinstance(qr, str):
         raise ValidationError("缺少扫码内容 qr", field="qr")
+    if len(qr) > 2048:  # a post code is under 100 characters; anything this long is not one
+        raise ApiError("二维码无效，请扫描岗位上张贴的红马甲二维码", code="INVALID_QR", status=400)
     return shifts.Scan(
         qr=qr,
         latitude=number(body, "latitude", low=-90, high=90, label="纬度"),

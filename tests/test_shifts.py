@@ -62,6 +62,7 @@ def test_full_shift_from_scan_to_credited_minutes(client, county, h):
     ("你好世界", 400, "INVALID_QR"),
     ("https://redvest.example.gov.cn/q/1.1.AAAAAAAAAAAA", 400, "INVALID_QR"),
     ("https://weixin.qq.com/r/abcdef", 400, "INVALID_QR"),
+    ("1.1." + "A" * 5000, 400, "INVALID_QR"),
 ])
 def test_garbage_and_forged_codes_are_refused(client, county, h, qr, status, code):
     res = client.post(START, headers=h, json=at_post(county.post_east, qr=qr))
