@@ -156,6 +156,9 @@ def xlsx_100k(ctx: Context) -> dict:
 # Timing sections, in order. Each takes the Context and returns figures for the JSON line.
 SECTIONS: list[Callable[[Context], dict]] = [month_by_unit, year_by_volunteer, xlsx_100k]
 
+from bench import duty as _duty  # noqa: E402  (duty queries and coverage: duty_at_ms, duty_now_ms, coverage_month_ms)
+SECTIONS += _duty.SECTIONS
+
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -80,7 +80,7 @@ def measure(slot_rows: list[dict], now: datetime, grace_minutes: int) -> list[di
         return []
     first = min(row["starts_at"] for row in slot_rows)
     end = max(row["ends_at"] for row in slot_rows)
-    shift_rows = overlapping(s.post_id, {row["post_id"] for row in slot_rows}, first, end, now, sa.true(),
+    shift_rows = overlapping(s.post_id, {row["post_id"] for row in slot_rows}, first, end, now,
                              columns=(s.id, s.post_id, s.volunteer_id, s.started_at, s.ended_at))
     by_post: dict[int, list] = {}
     for row in shift_rows:

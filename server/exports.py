@@ -210,6 +210,8 @@ RECORD_COLUMNS = [
     Column("district_name", "片区", 14),
     Column("post_code", "岗位编号", 10),
     Column("post_name", "岗位", 28),
+    Column("activity", "服务项目", 14),
+    Column("person_in_charge", "负责人", 10),
     Column("started_at", "上岗时间", 17, "datetime"),
     Column("ended_at", "下岗时间", 17, "datetime"),
     Column("duration_minutes", "在岗时长（分钟）", 14, "int"),

@@ -16,7 +16,7 @@ STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
 REVIEW_FLAGS = frozenset({
     "too_short", "capped", "auto_closed", "outside_geofence_end",
     "photo_reused", "photo_time_mismatch", "no_photo", "manual", "correction_requested",
-    "photo_content_risky",
+    "photo_content_risky", "spot_check_unanswered",
 })
 
 # Shifts whose credited minutes count as hours served.

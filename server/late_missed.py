@@ -44,7 +44,7 @@ def attendance(pairs: list[dict], now: datetime, late_after: timedelta) -> list[
         return []
     first = min(pair["slot"]["starts_at"] for pair in pairs)
     end = max(pair["slot"]["ends_at"] for pair in pairs)
-    rows = overlapping(s.volunteer_id, {pair["volunteer_id"] for pair in pairs}, first, end, now, sa.true(),
+    rows = overlapping(s.volunteer_id, {pair["volunteer_id"] for pair in pairs}, first, end, now,
                        columns=(s.id, s.volunteer_id, s.post_id, s.started_at, s.ended_at))
     mine: dict[tuple, list] = {}
     for row in rows:

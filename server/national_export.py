@@ -14,22 +14,10 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-import sqlalchemy as sa
-
 from server import hours as rules
-from server.db import db
 from server.exports import Column, Table
-from server.models import User
 from server.shift_records import local_naive
 
-# What a post is for decides the activity (志愿服务项目) a shift served.
-ACTIVITY_BY_KIND = {
-    "intersection": "文明交通劝导",
-    "park": "文明游园引导",
-    "community": "社区文明劝导",
-    "street": "市容秩序劝导",
-    "other": "文明城市创建志愿服务",
-}
 SERVICE_CATEGORY = "文明实践"
 RECORD_METHOD = {"scan": "扫码签到签退", "manual": "补录"}
 
@@ -54,52 +42,31 @@ NATIONAL_COLUMNS = [
 ]
 
 
-def people_in_charge() -> tuple[dict[int, str], dict[int, str]]:
-    """The coordinator of each district (for its posts) and of each unit: the person in charge."""
-    rows = db.session.execute(
-        sa.select(User.id, User.name, User.username, User.scope_unit_id, User.scope_district_id)
-        .where(User.role == "coordinator", User.status == "active").order_by(User.id)).all()
-    by_district: dict[int, str] = {}
-    by_unit: dict[int, str] = {}
-    for row in rows:
-        name = row.name or row.username
-        if row.scope_district_id is not None:
-            by_district.setdefault(row.scope_district_id, name)
-        if row.scope_unit_id is not None:
-            by_unit.setdefault(row.scope_unit_id, name)
-    return by_district, by_unit
-
-
-def _row(seq: int, record: dict, tz, by_district: dict, by_unit: dict) -> dict:
-    activity = ACTIVITY_BY_KIND.get(record["post_kind"], ACTIVITY_BY_KIND["other"])
-    content = f"在{record['post_name']}开展{activity}"
-    if record["persuasions"]:
-        content += f"，劝导不文明行为 {record['persuasions']} 人次"
+def _row(seq: int, record: dict, tz) -> dict:
     return {
         "seq": seq,
         "name": record["volunteer_name"],
         "id_type": "居民身份证",
         "id_number": None,
         "phone": record["phone"],
-        "activity": activity,
+        "activity": record["activity"],
         "category": SERVICE_CATEGORY,
         "date": record["local_date"],
         "started_at": local_naive(record["started_at"], tz),
         "ended_at": local_naive(record["ended_at"], tz),
         "hours": rules.as_hours(record["credited_minutes"]),
         "place": f"{record['district_name']}·{record['post_name']}",
-        "content": content,
+        "content": record["content"],
         "organiser": record["unit_name"],
-        "person_in_charge": by_district.get(record["district_id"]) or by_unit.get(record["unit_id"]),
+        "person_in_charge": record["person_in_charge"],
         "method": RECORD_METHOD.get(record["source"], record["source"]),
         "record_id": record["id"],
     }
 
 
 def rows(records: Iterable[dict], tz) -> Iterator[dict]:
-    by_district, by_unit = people_in_charge()
     for seq, record in enumerate(records, start=1):
-        yield _row(seq, record, tz, by_district, by_unit)
+        yield _row(seq, record, tz)
 
 
 def table(records: Iterable[dict], tz, title: str) -> Table:

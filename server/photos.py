@@ -28,13 +28,13 @@ from datetime import datetime, timedelta, timezone, tzinfo
 import sqlalchemy as sa
 from flask import current_app
 
-from server import hours, permissions, photo_check, photo_urls
+from server import shift_flags, permissions, photo_check, photo_urls
 from server.callers import Caller, require_active
 from server.clock import local_iso, zone
 from server.db import db, write_lock
 from server.errors import Conflict, NotFound, ValidationError
 from server.imaging import ProcessedPhoto, is_near_duplicate, process_photo
-from server.models import AuditLog, Photo, Shift
+from server.models import Photo, Shift
 from server.models.photos import PHOTO_KINDS
 from server.storage import Storage, photo_key, thumb_key
 
@@ -192,31 +192,9 @@ def _insert(caller: Caller, shift_id: int, row: dict, new_flags: list[str], now:
     return photo_id
 
 
-_FLAG_REASONS = {
-    "photo_reused": "照片与其他上岗记录的照片相同或高度相似",
-    "photo_time_mismatch": "照片拍摄时间与上岗时间不符",
-    "photo_content_risky": "照片未通过内容安全检测",
-}
-
-
 def raise_flags(shift_id: int, shift: dict, new_flags: list[str], now: datetime, *,
                 actor_id: int | None) -> None:
-    """Merge flags into a shift (inside the caller's transaction) and send it to
-    review. Flags never block anything and are never taken away here; a shift
-    already closed gets an audit row, as every change to a closed shift does."""
-    flags = hours.merge_flags(shift["flags"], new_flags)
-    if flags == list(shift["flags"] or []):
-        return
-    changes = {"flags": flags}
-    if hours.needs_review(flags):
-        changes["review_state"] = "pending"
-    db.session.execute(sa.update(shifts_t).where(shifts_t.c.id == shift_id).values(**changes))
-    if shift["status"] != "open":
-        added = [flag for flag in flags if flag not in (shift["flags"] or [])]
-        db.session.add(AuditLog(
-            at=now, actor_id=actor_id, action="photo_flag", entity_type="shift", entity_id=shift_id,
-            before={"flags": list(shift["flags"] or []), "review_state": shift["review_state"]},
-            after=changes, reason="；".join(_FLAG_REASONS.get(flag, flag) for flag in added)))
+    shift_flags.raise_flags(shift_id, shift, new_flags, now, actor_id=actor_id, action="photo_flag")
 
 
 def _discard_files(store: Storage, sha256: str) -> None:

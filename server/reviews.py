@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from server import audit, hours as rules, permissions, serialize
 from server.callers import Caller
+from server.clock import local_iso
 from server.db import db
 from server.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationError
 from server.inputs import string
@@ -130,8 +131,6 @@ def _pending_requests(shift_ids: list[int]) -> dict[int, dict]:
 
 
 def correction_json(row: dict, tz) -> dict:
-    from server.clock import local_iso
-
     return {"id": row["id"], "shift_id": row["shift_id"], "kind": row["kind"], "reason": row["reason"],
             "proposed_ended_at": local_iso(row["proposed_ended_at"], tz),
             "proposed_minutes": row["proposed_minutes"], "status": row["status"],

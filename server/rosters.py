@@ -136,7 +136,7 @@ def _check(caller: Caller, specs: list[SlotSpec], now: datetime, tz):
         else:
             ready.append((found, index))
     problems.extend(_clashes_within(ready, volunteers))
-    problems.extend(_clashes_in_database(ready))  # again under the locks before writing
+    problems.extend(_clashes_in_database(ready))  # reported with the rest; checked again under the locks
     return sorted(problems, key=lambda p: p.index), ready
 
 

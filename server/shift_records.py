@@ -1,9 +1,11 @@
 """Shift-by-shift records for the console and its exports (the 办法 Art 7 service record).
 
-Each record names the volunteer, their unit at the time, the post, its
-district and kind (which decides the activity), the times, the minutes served
-and credited, and whether the minutes came from scans or were added by hand.
-Rows stream from the database cursor; nothing is collected in a list.
+Each record carries what Art 7 asks of a service record: the activity (from
+the post's kind), the date, the place (the post), the content, the hours,
+the organising unit (the volunteer's unit at the time) and the person in
+charge (the coordinator of the post's district, else of the unit); and
+whether the minutes came from scans or were added by hand. Rows stream from
+the database cursor; nothing is collected in a list.
 """
 from __future__ import annotations
 
@@ -33,6 +35,15 @@ FLAG_LABELS = {
     "outside_geofence_end": "下岗时不在岗位范围", "photo_reused": "照片重复使用",
     "photo_time_mismatch": "照片时间不符", "no_photo": "缺少照片", "manual": "补录",
     "correction_requested": "志愿者申请更正",
+}
+
+# What a post is for decides the activity (志愿服务项目) a shift served.
+ACTIVITY_BY_KIND = {
+    "intersection": "文明交通劝导",
+    "park": "文明游园引导",
+    "community": "社区文明劝导",
+    "street": "市容秩序劝导",
+    "other": "文明城市创建志愿服务",
 }
 
 _COLUMNS = (
@@ -73,11 +84,38 @@ def _stream(caller, first, last, filters, counted_only, after, limit) -> Iterato
     if limit is not None:
         query = query.limit(limit)
     full_phone = permissions.sees_full_phone(caller)
+    by_district, by_unit = people_in_charge()
     for row in db.session.execute(query.execution_options(yield_per=2000)).mappings():
         record = dict(row)
         if not full_phone:
             record["phone"] = mask_phone(record["phone"])
+        record["activity"] = ACTIVITY_BY_KIND.get(record["post_kind"], ACTIVITY_BY_KIND["other"])
+        record["content"] = _content(record)
+        record["person_in_charge"] = by_district.get(record["district_id"]) or by_unit.get(record["unit_id"])
         yield record
+
+
+def _content(record: dict) -> str:
+    content = f"在{record['post_name']}开展{record['activity']}"
+    if record["persuasions"]:
+        content += f"，劝导不文明行为 {record['persuasions']} 人次"
+    return content
+
+
+def people_in_charge() -> tuple[dict[int, str], dict[int, str]]:
+    """The coordinator of each district (for its posts) and of each unit, the first by id."""
+    rows = db.session.execute(
+        sa.select(users_t.c.name, users_t.c.username, users_t.c.scope_unit_id, users_t.c.scope_district_id)
+        .where(users_t.c.role == "coordinator", users_t.c.status == "active").order_by(users_t.c.id)).all()
+    by_district: dict[int, str] = {}
+    by_unit: dict[int, str] = {}
+    for row in rows:
+        name = row.name or row.username
+        if row.scope_district_id is not None:
+            by_district.setdefault(row.scope_district_id, name)
+        if row.scope_unit_id is not None:
+            by_unit.setdefault(row.scope_unit_id, name)
+    return by_district, by_unit
 
 
 def duration_minutes(record: dict) -> int | None:
@@ -111,6 +149,9 @@ def as_json(record: dict, tz) -> dict:
         "post": {"id": record["post_id"], "code": record["post_code"], "name": record["post_name"],
                  "kind": record["post_kind"]},
         "district": {"id": record["district_id"], "name": record["district_name"]},
+        "activity": record["activity"],
+        "content": record["content"],
+        "person_in_charge": record["person_in_charge"],
     }
 
 
@@ -132,6 +173,8 @@ def as_export_row(record: dict, tz) -> dict:
         "district_name": record["district_name"],
         "post_code": record["post_code"],
         "post_name": record["post_name"],
+        "activity": record["activity"],
+        "person_in_charge": record["person_in_charge"],
         "started_at": local_naive(record["started_at"], tz),
         "ended_at": local_naive(record["ended_at"], tz),
         "duration_minutes": duration_minutes(record),

@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from server import geo, hours, permissions, photos
+from server import shift_flags, geo, permissions, photos
 from server.callers import Caller
 from server.db import db
 from server.duty import s
 from server.errors import Conflict, Forbidden, NotFound, ValidationError
-from server.models import AuditLog, District, Photo, Post, Shift, SpotCheck, SpotCheckTask, User
+from server.models import District, Photo, Post, Shift, SpotCheck, SpotCheckTask, User
 
 tasks_t, shifts_t = SpotCheckTask.__table__, Shift.__table__
 MAX_MINUTES = 120
@@ -31,7 +31,6 @@ LIVE_TOLERANCE = timedelta(minutes=2)
 # Answers after the deadline are still taken (as late) for this long; then it is unanswered for good.
 LATE_WINDOW = timedelta(hours=1)
 _FLAGS = {"answered": "spot_check_answered", "late": "spot_check_late", "unanswered": "spot_check_unanswered"}
-_REASONS = {"answered": "督查抽查按时回复", "late": "督查抽查超时回复", "unanswered": "督查抽查未回复"}
 
 
 def start(caller: Caller, *, post_id: int | None, district_id: int | None, minutes: int,
@@ -169,13 +168,5 @@ def settle(now: datetime) -> int:
 
 
 def _mark_shift(shift_id: int, result: str, now: datetime, actor_id: int | None) -> None:
-    shift = db.session.execute(sa.select(shifts_t.c.flags, shifts_t.c.status).where(
-        shifts_t.c.id == shift_id)).mappings().one()
-    flags = hours.merge_flags(shift["flags"], [_FLAGS[result]])
-    if flags == list(shift["flags"] or []):
-        return
-    db.session.execute(sa.update(shifts_t).where(shifts_t.c.id == shift_id).values(flags=flags))
-    if shift["status"] != "open":
-        db.session.add(AuditLog(at=now, actor_id=actor_id, action="spot_check", entity_type="shift",
-                                entity_id=shift_id, before={"flags": list(shift["flags"] or [])},
-                                after={"flags": flags}, reason=_REASONS[result]))
+    shift_flags.raise_flags(shift_id, shift_flags.current(shift_id), [_FLAGS[result]], now, actor_id=actor_id,
+                            action="spot_check")

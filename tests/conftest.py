@@ -18,6 +18,8 @@ from server import create_app
 from tests import factories
 from tests.fake_wechat import APPID, SECRET, FakeWechat
 
+pytest_plugins = ["tests.browser"]  # the headless Chromium fixtures
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 TEST_SECRET_KEY = "test-secret-key-with-enough-length"
 

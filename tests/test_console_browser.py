@@ -14,7 +14,7 @@ from server.clock import local_date, zone
 from server.db import db
 from server.models import Shift
 from tests import factories
-from tests.browser import browser_page, chromium  # noqa: F401  (fixtures)
+
 from tests.factories import PASSWORD, at_post
 
 SHANGHAI = zone("Asia/Shanghai")

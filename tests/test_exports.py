@@ -143,6 +143,9 @@ def test_national_layout_lists_only_counted_shifts_with_the_record_fields(client
     add_shift(volunteer, county.post_east, datetime(2026, 11, 11, 8, 0), 60, review_state="pending")
     add_shift(volunteer, county.post_east, datetime(2026, 11, 12, 8, 0), 60, review_state="rejected", credited=0)
     add_shift(volunteer, county.post_east, datetime(2026, 11, 13, 8, 0), 60, status="voided")
+    listed = get_json(client, SHIFTS, leader, **NOV)["items"]
+    assert listed[0]["activity"] == "文明交通劝导" and listed[0]["person_in_charge"] == district_coordinator.name
+    assert listed[0]["content"] == "在人民路与解放路交叉口开展文明交通劝导，劝导不文明行为 12 人次"
     res = client.get(SHIFTS, headers=leader, query_string={**NOV, "format": "xlsx", "layout": "national"})
     assert res.status_code == 200
     assert "全国志愿服务信息系统导入" in unquote(res.headers["Content-Disposition"])
