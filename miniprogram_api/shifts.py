@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-import base64
-from datetime import datetime
-
-from flask import current_app, request
+from flask import current_app
 
 from miniprogram_api import bp
 from server import callers, photos, serialize, shifts
 from server.clock import county_zone, utcnow
 from server.errors import ApiError, ValidationError
-from server.inputs import boolean, integer, json_body, number, query_int, string
+from server.inputs import boolean, encode_cursor, integer, json_body, number, query_cursor, query_int, string
 
 
 def _rules() -> shifts.Rules:
@@ -57,11 +54,11 @@ def end_shift(shift_id: int):
 @bp.get("/shifts")
 def list_shifts():
     limit = query_int("limit", low=1, high=100, default=20)
-    before = _decode_cursor(request.args.get("cursor"))
+    before = query_cursor()
     rows = shifts.list_own(callers.current(), before=before, limit=limit + 1)
     tz = county_zone()
     items = [serialize.shift(row, tz) for row in rows[:limit]]
-    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -71,18 +68,3 @@ def get_shift(shift_id: int):
     body = serialize.shift(shifts.get_own(caller, shift_id), county_zone())
     body["photos"] = photos.for_own_shift(caller, shift_id, utcnow())
     return body
-
-
-def _encode_cursor(row: dict) -> str:
-    raw = f"{row['started_at'].isoformat()}|{row['id']}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _decode_cursor(cursor: str | None):
-    if not cursor:
-        return None
-    try:
-        started, shift_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(started), int(shift_id)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError("分页游标无效", field="cursor")

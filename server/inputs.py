@@ -1,8 +1,9 @@
 """Parsing request input into plain values; anything malformed is a 400 or a 422 naming the field."""
 from __future__ import annotations
 
+import base64
 import math
-from datetime import date
+from datetime import date, datetime
 
 from flask import request
 
@@ -100,3 +101,21 @@ def query_int(field: str, *, low: int, high: int, default: int) -> int:
     if not low <= value <= high:
         raise ValidationError(f"{field} 超出范围（{low}～{high}）", field=field)
     return value
+
+
+def encode_cursor(row: dict) -> str:
+    """An opaque keyset cursor for lists ordered by (started_at, id), newest first."""
+    raw = f"{row['started_at'].isoformat()}|{row['id']}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def query_cursor(field: str = "cursor") -> tuple[datetime, int] | None:
+    """The (started_at, id) a list continues after; 422 naming the field for a forged cursor."""
+    cursor = request.args.get(field)
+    if not cursor:
+        return None
+    try:
+        started, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(started), int(row_id)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("分页游标无效", field=field)

@@ -1,9 +1,7 @@
 """Hour totals and shift records, as JSON or as CSV/XLSX downloads."""
 from __future__ import annotations
 
-import base64
 import tempfile
-from datetime import datetime
 
 from flask import Response, request, send_file, stream_with_context
 
@@ -11,7 +9,7 @@ from server import callers, exports, national_export, reports, shift_records
 from server.clock import county_zone, local_date, utcnow
 from server.console_api import bp
 from server.errors import ValidationError
-from server.inputs import query_date, query_int
+from server.inputs import encode_cursor, query_cursor, query_date, query_int
 
 _ID_MAX = 2**31 - 1
 
@@ -39,7 +37,7 @@ def report_filters() -> reports.Filters:
 def download(table: exports.Table, fmt: str, filename: str) -> Response:
     """CSV streams as it is produced; XLSX is built in a temporary file, then streamed from it."""
     if fmt == "csv":
-        response = Response(stream_with_context(exports.csv_chunks(table)), mimetype=exports.CSV_MIMETYPE)
+        response = Response(stream_with_context(exports.csv_chunks(table)), content_type=exports.CSV_MIMETYPE)
         response.headers["Content-Disposition"] = exports.content_disposition(filename)
     else:
         spool = tempfile.TemporaryFile()
@@ -74,7 +72,7 @@ def shift_report():
     caller, tz, filters = callers.current(), county_zone(), report_filters()
     if fmt == "json":
         limit = query_int("limit", low=1, high=1000, default=100)
-        rows = list(shift_records.records(caller, first, last, filters, after=decode_cursor(),
+        rows = list(shift_records.records(caller, first, last, filters, after=query_cursor(),
                                           limit=limit + 1))
         next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
         return {"from": first.isoformat(), "to": last.isoformat(), "filters": filters.as_dict(),
@@ -87,19 +85,3 @@ def shift_report():
     else:
         table = exports.records_table((shift_records.as_export_row(r, tz) for r in records), first, last)
     return download(table, fmt, filename)
-
-
-def encode_cursor(row: dict) -> str:
-    raw = f"{row['started_at'].isoformat()}|{row['id']}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def decode_cursor():
-    cursor = request.args.get("cursor")
-    if not cursor:
-        return None
-    try:
-        started, shift_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(started), int(shift_id)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError("分页游标无效", field="cursor")

@@ -6,8 +6,7 @@ from flask import current_app, request
 from server import callers, manual_shifts, reviews
 from server.clock import county_zone, utcnow
 from server.console_api import bp
-from server.console_api.reports import decode_cursor, encode_cursor
-from server.inputs import query_int
+from server.inputs import encode_cursor, query_cursor, query_int
 
 
 def _describe_one(row: dict) -> dict:
@@ -17,7 +16,7 @@ def _describe_one(row: dict) -> dict:
 @bp.get("/reviews")
 def review_queue():
     caller, limit = callers.current(), query_int("limit", low=1, high=200, default=50)
-    rows = reviews.queue(caller, flag=request.args.get("flag") or None, after=decode_cursor(),
+    rows = reviews.queue(caller, flag=request.args.get("flag") or None, after=query_cursor(),
                          limit=limit + 1, now=utcnow())
     items = reviews.describe(caller, rows[:limit], county_zone(), utcnow())
     return {"items": items, "next_cursor": encode_cursor(rows[limit - 1]) if len(rows) > limit else None}
