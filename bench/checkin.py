@@ -133,6 +133,8 @@ def server_cpu_seconds(master_pid: int) -> float:
             with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
+            if os.environ.get("BENCH_SPLIT"):
+                print(f"  pid {pid}: user {fields[11]} sys {fields[12]}")
         except OSError:
             pass
     return total / os.sysconf("SC_CLK_TCK")

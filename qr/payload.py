@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 SIGNATURE_BYTES = 9  # 72 bits, 12 base64url characters
@@ -35,6 +36,7 @@ class PostCode:
     qr_version: int
 
 
+@lru_cache(maxsize=4)
 def _key(secret_key: str) -> bytes:
     # A key of its own, so a QR signature can never double as any other signature.
     return hmac.new(secret_key.encode(), b"redvest/qr-payload/v1", hashlib.sha256).digest()

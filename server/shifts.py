@@ -36,7 +36,8 @@ _OWN_SHIFT_FOR_END = Prepared(sa.select(
     *SHIFT_COLUMNS, posts_t.c.latitude.label("post_latitude"), posts_t.c.longitude.label("post_longitude"),
     posts_t.c.radius_m.label("post_radius_m"), posts_t.c.qr_version.label("post_qr_version"),
 ).join(posts_t, posts_t.c.id == shifts_t.c.post_id).where(
-    shifts_t.c.id == sa.bindparam("shift_id"), shifts_t.c.volunteer_id == sa.bindparam("volunteer_id")))
+    shifts_t.c.id == sa.bindparam("shift_id"), shifts_t.c.volunteer_id == sa.bindparam("volunteer_id"),
+).with_for_update(of=shifts_t))
 _START_COLUMNS = (
     "volunteer_id", "unit_id", "post_id", "status", "source", "started_at", "local_date", "start_lat",
     "start_lng", "start_accuracy", "start_distance_m", "credited_minutes", "persuasions", "flags",
@@ -44,10 +45,6 @@ _START_COLUMNS = (
 )
 _INSERT_SHIFT = Prepared(sa.insert(shifts_t).values(fastsql.named_binds(shifts_t, _START_COLUMNS))
                          .returning(shifts_t.c.id))
-# Re-read under the write lock (and FOR UPDATE on PostgreSQL) so a flag raised by a
-# photo upload between the first read and the update is merged, not overwritten.
-_FLAGS_FOR_END = Prepared(sa.select(shifts_t.c.status, shifts_t.c.flags)
-                          .where(shifts_t.c.id == sa.bindparam("shift_id")).with_for_update())
 _END_COLUMNS = (
     "status", "ended_at", "end_lat", "end_lng", "end_accuracy", "end_distance_m", "credited_minutes",
     "persuasions", "note", "flags", "review_state",
@@ -144,13 +141,11 @@ def start(caller: Caller, scan: Scan, client_request_id: str | None, now: dateti
         persuasions=0, flags=[], review_state="none", client_request_id=client_request_id,
     )
     try:
-        with write_lock():
+        with write_lock(), fastsql.transaction():
             cursor = _INSERT_SHIFT.execute(values)
             shift_id = cursor.fetchone()[0]
             cursor.close()
-            fastsql.commit()
     except fastsql.integrity_error():
-        fastsql.rollback()
         return _explain_refused_start(caller, client_request_id), False
     values.update(id=shift_id, post_name=post["name"], post_code=post["code"])
     return _with_defaults(values), True
@@ -178,11 +173,32 @@ def end(caller: Caller, shift_id: int, scan: Scan, now: datetime, rules: Rules, 
     shift; it is then flagged for a coordinator instead of refused.
     """
     require_active(caller)
-    shift = _OWN_SHIFT_FOR_END.first({"shift_id": shift_id, "volunteer_id": caller.id})
-    if shift is None:
-        raise NotFound("找不到该上岗记录")
-    if shift["status"] != "open":
-        raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=shift["status"])
+    # Read and write in one transaction under the write lock (FOR UPDATE on PostgreSQL), so
+    # a flag a photo upload raises meanwhile is merged, not overwritten, and two ends race safely.
+    with write_lock(), fastsql.transaction():
+        shift = _OWN_SHIFT_FOR_END.first({"shift_id": shift_id, "volunteer_id": caller.id})
+        if shift is None:
+            raise NotFound("找不到该上岗记录")
+        if shift["status"] != "open":
+            raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=shift["status"])
+        distance, new_flags = _check_end_scan(shift, scan, rules, allow_outside)
+        credit = hours.credit(shift["started_at"], now, min_minutes=rules.min_minutes,
+                              max_minutes=rules.max_minutes)
+        lat, lng = scan.gcj02()
+        flags = hours.merge_flags(shift["flags"], new_flags + credit.flags)
+        changes = dict(
+            status="closed", ended_at=now, end_lat=lat, end_lng=lng, end_accuracy=scan.accuracy,
+            end_distance_m=round(distance, 1), credited_minutes=credit.minutes,
+            persuasions=persuasions, note=note, flags=flags,
+            review_state="pending" if hours.needs_review(flags) else "none",
+        )
+        _CLOSE_OPEN_SHIFT.execute({"b_shift_id": shift_id, **changes}).close()
+    shift.update(changes)
+    return shift
+
+
+def _check_end_scan(shift: dict, scan: Scan, rules: Rules, allow_outside: bool) -> tuple[float, list[str]]:
+    """The end scan's checks, in order: a genuine code, of this shift's post, at the post."""
     code = verify_code(scan.qr, rules.secret_key)
     if code.post_id == shift["post_id"]:
         check_version(code, shift.pop("post_qr_version"))
@@ -190,37 +206,13 @@ def end(caller: Caller, shift_id: int, scan: Scan, now: datetime, rules: Rules, 
         resolve_post(scan.qr, rules.secret_key, require_active_post=False)
         raise ApiError(f"请扫描您上岗的岗位「{shift['post_name']}」的二维码", code="WRONG_POST",
                        status=422, expected_post_id=shift["post_id"], scanned_post_id=code.post_id)
-    new_flags: list[str] = []
+    fence = (shift.pop("post_latitude"), shift.pop("post_longitude"), shift.pop("post_radius_m"))
     try:
-        distance = _check_fence(shift.pop("post_latitude"), shift.pop("post_longitude"),
-                                shift.pop("post_radius_m"), scan, rules)
+        return _check_fence(*fence, scan, rules), []
     except ApiError as err:
         if not allow_outside:
             raise
-        distance = err.details["distance_m"]
-        new_flags.append("outside_geofence_end")
-    credit = hours.credit(shift["started_at"], now, min_minutes=rules.min_minutes,
-                          max_minutes=rules.max_minutes)
-    lat, lng = scan.gcj02()
-    changes = dict(
-        status="closed", ended_at=now, end_lat=lat, end_lng=lng, end_accuracy=scan.accuracy,
-        end_distance_m=round(distance, 1), credited_minutes=credit.minutes,
-        persuasions=persuasions, note=note,
-    )
-    with write_lock():
-        current = _FLAGS_FOR_END.first({"shift_id": shift_id})
-        updated = 0
-        if current["status"] == "open":
-            changes["flags"] = hours.merge_flags(current["flags"], new_flags + credit.flags)
-            changes["review_state"] = "pending" if hours.needs_review(changes["flags"]) else "none"
-            cursor = _CLOSE_OPEN_SHIFT.execute({"b_shift_id": shift_id, **changes})
-            updated = cursor.rowcount
-            cursor.close()
-        fastsql.commit()
-    if updated != 1:  # closed meanwhile by a concurrent request or by close-stale
-        raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN")
-    shift.update(changes)
-    return shift
+        return err.details["distance_m"], ["outside_geofence_end"]
 
 
 def close_stale(now: datetime, rules: Rules) -> list[int]:
