@@ -15,7 +15,7 @@ from server.models import Photo, Shift
 from server.photo_files import storage
 from tests import factories
 from tests.factories import at_post
-from tests.test_imaging import camera_exif, encode, make_scene  # noqa: F401  (re-exported)
+from tests.images import camera_exif, encode, make_scene  # noqa: F401  (re-exported)
 
 START = "/api/mp/v1/shifts"
 CST_FORMAT = "%Y:%m:%d %H:%M:%S"

@@ -23,7 +23,7 @@ from tests.photo_helpers import (
     camera_exif, close_shift_minutes_ago, encode, end_shift, local_exif_time, make_scene, photo_rows, read_stored,
     scene_jpeg, set_shift_times, shift_row, start_shift, stored_keys, upload, with_exif,
 )
-from tests.test_imaging import jpeg_markers, png_header, with_red_corner
+from tests.images import jpeg_markers, png_header, with_red_corner
 
 
 @pytest.fixture

@@ -113,6 +113,7 @@ def test_volunteers_who_have_not_served_appear_with_zero_hours(client, county, l
     add_shift(served, county.post_east, datetime(2026, 11, 3, 8, 0), 30)
     rows = report(client, leader, group_by="volunteer", **NOV)["rows"]
     by_name = {r["name"]: r for r in rows}
+    assert by_name["没上岗"]["volunteer_id"] == idle.id
     assert by_name["没上岗"]["credited_minutes"] == 0 and by_name["没上岗"]["shift_count"] == 0
     assert by_name["没上岗"]["unit"] == "县财政局" and by_name["没上岗"]["star_level"] == 0
     assert "已停用" not in by_name and len(rows) == 2  # suspended idle volunteers and unregistered users left out
