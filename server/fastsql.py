@@ -15,6 +15,7 @@ session as usual.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 import weakref
 from contextlib import contextmanager
@@ -118,7 +119,7 @@ def connection():
     # Weak keys: an app (and its engine) that goes away takes its connection with it.
     conns = _local.__dict__.setdefault("by_engine", weakref.WeakKeyDictionary())
     conn = conns.get(engine)
-    if conn is None:
+    if conn is None or not _usable(conn):
         pooled = engine.raw_connection()  # connect-time settings (SQLite pragmas) applied
         conn = pooled.driver_connection
         pooled.detach()  # ours from now on, outside the pool
@@ -128,6 +129,20 @@ def connection():
             conn.autocommit = True
         conns[engine] = conn
     return conn
+
+
+def _usable(conn) -> bool:
+    """A broken connection is replaced on the next request instead of failing every request
+    for the rest of the worker's life: psycopg marks one broken after the server went away;
+    a closed sqlite3 connection refuses even to say whether it is in a transaction."""
+    if getattr(conn, "broken", False) or getattr(conn, "closed", False) is True:
+        return False
+    if isinstance(conn, sqlite3.Connection):
+        try:
+            conn.in_transaction
+        except sqlite3.ProgrammingError:
+            return False
+    return True
 
 
 @contextmanager

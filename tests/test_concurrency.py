@@ -55,3 +55,17 @@ def test_twenty_retries_of_one_request_return_the_same_shift(live_server, county
     assert statuses == [200] * 19 + [201], results
     assert len({body["id"] for _, body in results}) == 1
     assert open_shifts(volunteer.id) == 1
+
+
+def test_scans_recover_after_the_database_connection_is_lost(client, county):
+    """PostgreSQL restarts happen; the next scan after a broken connection must work again."""
+    from server import fastsql
+    volunteer = factories.volunteer(county.unit_a)
+    headers = factories.headers(volunteer)
+    assert client.post("/api/mp/v1/shifts", json=at_post(county.post_east), headers=headers).status_code == 201
+    # The request ran in this thread: break the connection it used, as a server restart would.
+    for conn in list(fastsql._local.__dict__.get("by_engine", {}).values()):
+        conn.close()
+    assert client.get("/api/mp/v1/me", headers=headers).status_code == 200
+    res = client.post("/api/mp/v1/shifts", json=at_post(county.post_east2), headers=headers)
+    assert res.status_code == 409 and res.get_json()["error"]["code"] == "SHIFT_ALREADY_OPEN"
