@@ -274,3 +274,17 @@ def test_leader_cannot_change_rosters_or_reviews(client, county):
     sign_in(client, "l1")
     assert "添加排班" not in client.get("/console/rosters").get_data(as_text=True)
     assert "通过" not in client.get("/console/reviews").get_data(as_text=True)
+
+
+def test_a_long_review_queue_pages_on(client, county):
+    import re as _re
+    factories.console_user("admin", username="a1")
+    volunteer = factories.volunteer(county.unit_a)
+    for _ in range(51):
+        _shift(volunteer, county.post_east, 300, flags=["capped"], review_state="pending")
+    sign_in(client, "a1")
+    first = client.get("/console/reviews").get_data(as_text=True)
+    assert first.count('class="card review-item"') == 50
+    link = _re.search(r'href="(/console/reviews\?cursor=[^"]+)">下一页', first).group(1)
+    second = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert second.count('class="card review-item"') == 1 and "下一页" not in second
