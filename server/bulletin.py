@@ -70,7 +70,7 @@ def figures(week: str, now: datetime, tz, grace_minutes: int) -> dict:
 
 
 def _counted(first: date, last: date):
-    return sa.and_(s.local_date >= first, s.local_date <= last, s.status.in_(rules.COUNTED_STATUSES),
+    return sa.and_(s.local_date >= first, s.local_date <= last, rules.finished(Shift.__table__),
                    s.review_state.in_(rules.COUNTED_REVIEW_STATES))
 
 

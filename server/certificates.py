@@ -53,7 +53,7 @@ def period(volunteer_id: int, first: date | None, last: date | None, today: date
     last = min(last or today, today)
     if first is None:
         first = db.session.execute(sa.select(sa.func.min(s.local_date)).where(
-            s.volunteer_id == volunteer_id, s.status.in_(rules.COUNTED_STATUSES),
+            s.volunteer_id == volunteer_id, rules.finished(Shift.__table__),
             s.review_state.in_(rules.COUNTED_REVIEW_STATES))).scalar() or last
         first = min(first, last)
     if first > last:
@@ -63,7 +63,7 @@ def period(volunteer_id: int, first: date | None, last: date | None, today: date
 
 def figures(volunteer_id: int, first: date, last: date) -> dict:
     """Counted minutes in the period, scanned and manual apart, and the lifetime star level."""
-    counted = sa.and_(s.volunteer_id == volunteer_id, s.status.in_(rules.COUNTED_STATUSES),
+    counted = sa.and_(s.volunteer_id == volunteer_id, rules.finished(Shift.__table__),
                       s.review_state.in_(rules.COUNTED_REVIEW_STATES))
     in_period = sa.and_(s.local_date >= first, s.local_date <= last)
 

@@ -13,7 +13,7 @@ shifts_t = Shift.__table__
 
 
 def _counted():
-    return sa.and_(shifts_t.c.status.in_(hours.COUNTED_STATUSES),
+    return sa.and_(hours.finished(shifts_t),
                    shifts_t.c.review_state.in_(hours.COUNTED_REVIEW_STATES))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import sqlalchemy as sa
+
 # National star levels (全国志愿服务信息系统): lifetime hours for 一星 … 五星.
 STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
 
@@ -21,6 +23,10 @@ REVIEW_FLAGS = frozenset({
 
 # Shifts whose credited minutes count as hours served.
 COUNTED_STATUSES = ("closed", "auto_closed")
+# The same, as SQL. The report indexes are partial on exactly this term (a scan-in, the
+# hot path, then never touches them), and SQLite uses a partial index only when a query
+# repeats its WHERE term verbatim: a bound parameter would not do. See finished().
+FINISHED_SQL = "status IN (" + ", ".join(f"'{status}'" for status in COUNTED_STATUSES) + ")"
 COUNTED_REVIEW_STATES = ("none", "approved", "adjusted")
 
 
@@ -28,6 +34,11 @@ COUNTED_REVIEW_STATES = ("none", "approved", "adjusted")
 class Credit:
     minutes: int
     flags: list[str] = field(default_factory=list)
+
+
+def finished(table: sa.Table):
+    """``<table>.status IN ('closed', 'auto_closed')`` as literal SQL, for report queries."""
+    return sa.text(f"{table.name}.{FINISHED_SQL}")
 
 
 def elapsed_minutes(started_at: datetime, ended_at: datetime) -> int:

@@ -50,7 +50,7 @@ def rank_units(caller: Caller | None, first: date, last: date, now: datetime, gr
     units = db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.id)).all()
     members = _by_unit(User.unit_id, sa.func.count(), User.unit_id.is_not(None),
                        User.registered_at.is_not(None), User.status == "active")
-    counted = sa.and_(s.local_date >= first, s.local_date <= last, s.status.in_(rules.COUNTED_STATUSES),
+    counted = sa.and_(s.local_date >= first, s.local_date <= last, rules.finished(Shift.__table__),
                       s.review_state.in_(rules.COUNTED_REVIEW_STATES), s.unit_id.is_not(None))
     minutes = _by_unit(s.unit_id, sa.func.sum(s.credited_minutes), counted)
     active = _by_unit(s.unit_id, sa.func.count(sa.distinct(s.volunteer_id)), counted, s.credited_minutes > 0)

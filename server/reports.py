@@ -118,7 +118,7 @@ def shift_conditions(caller: Caller, first: date, last: date, filters: Filters) 
 
 # Every report reads only finished shifts that are counted or pending; within those,
 # "counted" is simply "not pending", one comparison per row instead of three.
-_FINISHED = s.status.in_(rules.COUNTED_STATUSES)
+_FINISHED = rules.finished(Shift.__table__)
 _NOT_REJECTED = s.review_state.in_((*rules.COUNTED_REVIEW_STATES, "pending"))
 _PENDING = s.review_state == "pending"
 _COUNTED = s.review_state != "pending"

@@ -69,7 +69,7 @@ def records(caller: Caller, first: date, last: date, filters: Filters, *, counte
 def _stream(caller, first, last, filters, counted_only, after, limit) -> Iterator[dict]:
     conditions = shift_conditions(caller, first, last, filters)
     if counted_only:
-        conditions += [s.status.in_(rules.COUNTED_STATUSES), s.review_state.in_(rules.COUNTED_REVIEW_STATES)]
+        conditions += [rules.finished(Shift.__table__), s.review_state.in_(rules.COUNTED_REVIEW_STATES)]
     else:
         conditions.append(s.status != "open")
     if after is not None:

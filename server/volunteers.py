@@ -81,7 +81,7 @@ def lifetime_minutes(volunteer_ids: list[int]) -> dict[int, int]:
     c = shifts_t.c
     rows = db.session.execute(
         sa.select(c.volunteer_id, sa.func.sum(c.credited_minutes))
-        .where(c.volunteer_id.in_(volunteer_ids), c.status.in_(rules.COUNTED_STATUSES),
+        .where(c.volunteer_id.in_(volunteer_ids), rules.finished(Shift.__table__),
                c.review_state.in_(rules.COUNTED_REVIEW_STATES)).group_by(c.volunteer_id)).all()
     return {vid: int(total or 0) for vid, total in rows}
 
