@@ -29,11 +29,6 @@ def qr_matrix(data: str, ec_level: str = "Q") -> list[list[bool]]:
     return code.get_matrix()
 
 
-def module_count(data: str, ec_level: str = "Q") -> int:
-    """Width of the symbol in modules including the quiet zone on both sides."""
-    return len(qr_matrix(data, ec_level)) + 2 * QUIET_ZONE
-
-
 def qr_image(data: str, size_px: int, ec_level: str = "Q") -> Image.Image:
     """A square 1-bit image exactly ``size_px`` wide, quiet zone included.
 

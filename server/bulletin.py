@@ -8,8 +8,6 @@ dates, and a bar chart of hours per day.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -20,7 +18,7 @@ from server.clock import local_iso
 from server.db import db
 from server.errors import ValidationError
 from server.models import Shift
-from server.pdf_font import truetype_cuts
+from server.pdf_font import a4_with_cjk
 
 s = Shift.__table__.c
 RED, INK, GREY, BAR = (200, 16, 46), (34, 34, 34), (110, 110, 110), (214, 64, 69)
@@ -144,18 +142,10 @@ def render(data: dict, font_file: str | None = None) -> bytes:
     content = lines(data)
     text = "".join(value if isinstance(value, str) else "".join(label + f"{hours:.1f}" for label, hours in value)
                    for _, value in content) + "0123456789.%—"
-    cuts = truetype_cuts(text, (400, 700), font_file)
-    with tempfile.TemporaryDirectory() as folder:
-        pdf = FPDF(orientation="P", unit="mm", format="A4")
+    with a4_with_cjk(text, font_file) as pdf:
         pdf.set_title(f"督查通报 {data['week']}")
-        pdf.set_creator("红马甲志愿服务系统")
         pdf.set_margins(18, 16, 18)
         pdf.set_auto_page_break(True, margin=16)
-        for weight, style in ((400, ""), (700, "B")):
-            path = os.path.join(folder, f"cjk-{weight}.ttf")
-            with open(path, "wb") as fp:
-                fp.write(cuts[weight])
-            pdf.add_font("cjk", style, path)
         pdf.add_page()
         for kind, value in content:
             _DRAW[kind](pdf, value)

@@ -1,9 +1,7 @@
 """The certificate as a one-page A4 PDF in Chinese, with its verification QR code."""
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from datetime import date
 
 from fpdf import FPDF
@@ -13,7 +11,7 @@ from qr.images import qr_image
 from server import hours as rules
 from server.certificates import STAR_NAMES
 from server.models import Certificate
-from server.pdf_font import truetype_cuts
+from server.pdf_font import a4_with_cjk
 
 RED = (200, 16, 46)
 INK = (34, 34, 34)
@@ -61,17 +59,9 @@ def _table(certificate: Certificate) -> list[tuple[str, str]]:
 def render(certificate: Certificate, url: str, font_file: str | None = None) -> bytes:
     lines, table = _lines(certificate), _table(certificate)
     text = "".join(lines.values()) + "".join(a + b for a, b in table) + NOTE + url + "　扫码核验0123456789.:-/"
-    cuts = truetype_cuts(text, (400, 700), font_file)
-    with tempfile.TemporaryDirectory() as folder:
-        pdf = FPDF(orientation="P", unit="mm", format="A4")
+    with a4_with_cjk(text, font_file) as pdf:
         pdf.set_auto_page_break(False)
         pdf.set_title(f"志愿服务时长证明 {certificate.number}")
-        pdf.set_creator("红马甲志愿服务系统")
-        for weight, style in ((400, ""), (700, "B")):
-            path = os.path.join(folder, f"cjk-{weight}.ttf")
-            with open(path, "wb") as fp:
-                fp.write(cuts[weight])
-            pdf.add_font("cjk", style, path)
         pdf.add_page()
         _draw(pdf, certificate, lines, table, url)
         return bytes(pdf.output())

@@ -11,6 +11,10 @@ map, so the PDF's text can be searched and copied.
 from __future__ import annotations
 
 import io
+import os
+import tempfile
+from contextlib import contextmanager
+from typing import Iterator
 
 from fontTools import subset
 from fontTools.fontBuilder import FontBuilder
@@ -18,6 +22,7 @@ from fontTools.pens.cu2quPen import Cu2QuPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 from fontTools.varLib import instancer
+from fpdf import FPDF
 
 from qr.fonts import face_index, font_path
 
@@ -31,6 +36,22 @@ def truetype_cuts(text: str, weights=(400,), font_file: str | None = None) -> di
     font gives the same outlines at every weight.
     """
     return {weight: _cut(text, weight, font_path(font_file)) for weight in weights}
+
+
+@contextmanager
+def a4_with_cjk(text: str, font_file: str | None = None) -> Iterator:
+    """An A4 FPDF with family ``cjk`` (regular and bold) cut to ``text``, for the
+    certificate and the bulletin; the cut files live only while the PDF is built."""
+    cuts = truetype_cuts(text, (400, 700), font_file)
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = FPDF(orientation="P", unit="mm", format="A4")
+        pdf.set_creator("红马甲志愿服务系统")
+        for weight, style in ((400, ""), (700, "B")):
+            path = os.path.join(folder, f"cjk-{weight}.ttf")
+            with open(path, "wb") as fp:
+                fp.write(cuts[weight])
+            pdf.add_font("cjk", style, path)
+        yield pdf
 
 
 def _cut(text: str, weight: int, path: str) -> bytes:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from server.callers import Caller
-from server.errors import Forbidden, NotFound
+from server.errors import Forbidden
 from server.models import District, Post, Shift, Unit, User
 
 CONSOLE_ROLES = ("coordinator", "leader", "admin")
@@ -86,12 +86,6 @@ def may_print_posters(caller: Caller, district_id: int) -> bool:
 def may_manage_post(caller: Caller, district_id: int) -> bool:
     """Edit a post or rotate its QR: admins and the coordinators of its district."""
     return caller.role == "admin" or _coordinates_district(caller, district_id)
-
-
-def get_or_404(query_result, what: str = "记录"):
-    if query_result is None:
-        raise NotFound(f"找不到该{what}")
-    return query_result
 
 
 # --- Reports, reviews and volunteer management ------------------------------------
@@ -176,6 +170,14 @@ def may_plan_at(caller: Caller, post_district_id: int) -> bool:
     if caller.role != "coordinator":
         return False
     return caller.scope_unit_id is not None or _coordinates_district(caller, post_district_id)
+
+
+def roster_post_filter(caller: Caller):
+    """Posts whose week a roster page offers: every post the caller may see, and for a unit
+    coordinator every active post, since it plans at any of them (may_plan_at)."""
+    if caller.role == "coordinator" and caller.scope_unit_id is not None:
+        return Post.active.is_(True)
+    return post_filter(caller)
 
 
 def may_assign(caller: Caller, volunteer_unit_id: int | None, post_district_id: int) -> bool:

@@ -49,10 +49,4 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
-@bp.app_template_filter()
-def local_time(instant, fmt: str = "%Y-%m-%d %H:%M"):
-    from server.clock import county_zone
-    return instant.astimezone(county_zone()).strftime(fmt) if instant else ""
-
-
 from server.console import auth, dashboard, duty, hours, posts, reviews, rosters, volunteers  # noqa: E402,F401

@@ -31,11 +31,8 @@ def _assignable_volunteers():
 
 @bp.get("/rosters")
 def rosters_page():
-    posts = db.session.execute(sa.select(Post).where(permissions.post_filter(g.caller), Post.active.is_(True))
+    posts = db.session.execute(sa.select(Post).where(permissions.roster_post_filter(g.caller), Post.active.is_(True))
                                .order_by(Post.code)).scalars().all()
-    if g.caller.role == "coordinator" and g.caller.scope_unit_id is not None:
-        # A unit coordinator plans duty at any active post, not only where the unit already served.
-        posts = db.session.execute(sa.select(Post).where(Post.active.is_(True)).order_by(Post.code)).scalars().all()
     week = _monday(forms.optional_date("week", "周") or local_date(utcnow(), county_zone()))
     post_id = forms.optional_int("post_id", "岗位") or (posts[0].id if posts else None)
     days = [week + timedelta(days=i) for i in range(7)]
