@@ -43,7 +43,7 @@ def _key(secret_key: str) -> bytes:
 
 
 def _signature(secret_key: str, post_id: int, qr_version: int) -> str:
-    mac = hmac.new(_key(secret_key), f"{post_id}.{qr_version}".encode(), hashlib.sha256).digest()
+    mac = hmac.digest(_key(secret_key), f"{post_id}.{qr_version}".encode(), "sha256")
     return base64.urlsafe_b64encode(mac[:SIGNATURE_BYTES]).decode().rstrip("=")
 
 
@@ -71,8 +71,13 @@ def extract_token(scanned: str) -> str:
     return unquote(text)
 
 
+@lru_cache(maxsize=4096)
 def verify(secret_key: str, scanned: str) -> PostCode:
-    """Check the signature; raises InvalidPayload for anything forged, altered or garbled."""
+    """Check the signature; raises InvalidPayload for anything forged, altered or garbled.
+
+    Remembered per process, as a post's code is scanned by everyone standing there (only
+    genuine codes are kept: lru_cache keeps no exceptions). A result depends on nothing but
+    its arguments; whether the code's version is still current is the database's to say."""
     token = extract_token(scanned)
     match = _TOKEN_RE.match(token)
     if not match:

@@ -20,8 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _check_secret_key(app)
     _configure_cookies(app)
     _configure_database(app)
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    from server.json_provider import OrjsonProvider
+
+    app.json = OrjsonProvider(app)  # UTF-8 out, keys in the order given
 
     from server.db import db, install_sqlite_pragmas
     from flask_migrate import Migrate

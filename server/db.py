@@ -76,9 +76,12 @@ from contextlib import contextmanager  # noqa: E402
 
 _thread_lock = threading.Lock()
 _lock_files: dict[str, int] = {}
+# A forked child must open its own: flock locks belong to the open file, which a child shares.
+os.register_at_fork(after_in_child=_lock_files.clear)
 
 
-def _sqlite_path(engine: sa.Engine) -> str | None:
+def sqlite_file(engine: sa.Engine) -> str | None:
+    """The database file of a SQLite engine; None for PostgreSQL and in-memory databases."""
     if engine.dialect.name != "sqlite":
         return None
     database = engine.url.database
@@ -88,8 +91,8 @@ def _sqlite_path(engine: sa.Engine) -> str | None:
 
 
 @contextmanager
-def write_lock():
-    path = _sqlite_path(db.engine)
+def sqlite_writer_lock(path: str | None):
+    """Queue for the right to write the SQLite file at ``path``; no-op for None."""
     if path is None:
         yield
         return
@@ -102,3 +105,8 @@ def write_lock():
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def write_lock():
+    """The writer hand-off lock of the current app's database, for writes through the session."""
+    return sqlite_writer_lock(sqlite_file(db.engine))

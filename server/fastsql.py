@@ -22,18 +22,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
-
 import sqlalchemy as sa
+from flask import current_app
 
-from server.db import db
+from server.db import db, sqlite_file, sqlite_writer_lock
+
+
+_MISSING = object()
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    positional_names: tuple[str, ...] | None
-    bind_processors: dict[str, Callable | None]
-    bind_defaults: dict[str, Any]  # literals in the statement, e.g. status = 'open'
+    positional: bool  # "?" placeholders (SQLite) or named ones (psycopg)
+    # (name, bind processor, default) per placeholder, in the order the driver wants them;
+    # defaults are literals in the statement (status = 'open'), _MISSING where a value is required.
+    binds: tuple[tuple[str, Callable | None, Any], ...]
     column_keys: tuple[str, ...]
     column_types: tuple  # SQLAlchemy types of the selected columns
     result_processors: list  # filled from the first cursor's description (drivers report type codes)
@@ -54,18 +58,20 @@ class Prepared:
 
     def _compile(self, dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
-        binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                 for name, bind in compiled.binds.items()}
+        names = tuple(compiled.positiontup) if dialect.positional else tuple(compiled.binds)
+        binds = []
+        for name in names:
+            bind = compiled.binds[name]
+            default = bind.effective_value if not bind.required and bind.callable is None else _MISSING
+            binds.append((name, bind.type.dialect_impl(dialect).bind_processor(dialect), default))
         columns = getattr(self.statement, "selected_columns", None)
         if columns is None and getattr(self.statement, "_returning", None):
             columns = self.statement._returning  # INSERT/UPDATE ... RETURNING
         columns = list(columns or [])
         return _Compiled(
             sql=compiled.string,
-            positional_names=tuple(compiled.positiontup) if dialect.positional else None,
-            bind_processors=binds,
-            bind_defaults={name: bind.effective_value for name, bind in compiled.binds.items()
-                           if not bind.required and bind.callable is None},
+            positional=bool(dialect.positional),
+            binds=tuple(binds),
             column_keys=tuple(c.key for c in columns),
             column_types=tuple(c.type.dialect_impl(dialect) for c in columns),
             result_processors=[],
@@ -73,32 +79,68 @@ class Prepared:
 
     def execute(self, params: dict[str, Any]):
         """Run on this thread's hot connection; returns the DB-API cursor."""
-        compiled = self._for(db.engine.dialect)
-        values = {}
-        for name, processor in compiled.bind_processors.items():
-            value = params[name] if name in params else compiled.bind_defaults[name]
-            values[name] = processor(value) if processor is not None and value is not None else value
-        args = tuple(values[n] for n in compiled.positional_names) if compiled.positional_names is not None \
-            else values
-        cursor = connection().cursor()
-        cursor.execute(compiled.sql, args)
+        hot = _hot()
+        compiled = self._compiled.get(hot.dialect_name) or self._for(hot.dialect)
+        values = []
+        for name, processor, default in compiled.binds:
+            value = params.get(name, default)
+            if value is _MISSING:
+                raise KeyError(name)
+            values.append(processor(value) if processor is not None and value is not None else value)
+        cursor = hot.conn.cursor()
+        if compiled.positional:
+            cursor.execute(compiled.sql, values)
+        else:
+            cursor.execute(compiled.sql, {name: value for (name, _, _), value in zip(compiled.binds, values)})
         return cursor
 
     def first(self, params: dict[str, Any]) -> dict | None:
         """The first row as a dict keyed like the statement's columns, values converted by their types."""
         cursor = self.execute(params)
         row = cursor.fetchone()
-        dialect = db.engine.dialect
-        compiled = self._for(dialect)
+        hot = _hot()
+        compiled = self._compiled[hot.dialect_name]
         if not compiled.result_processors:
             compiled.result_processors.extend(
-                type_.result_processor(dialect, column[1])
+                type_.result_processor(hot.dialect, column[1])
                 for type_, column in zip(compiled.column_types, cursor.description))
         cursor.close()
         if row is None:
             return None
         return {key: (proc(value) if proc is not None else value)
                 for key, proc, value in zip(compiled.column_keys, compiled.result_processors, row)}
+
+
+class _Hot:
+    """This thread's connection to one app's database, and what the hot path needs to know of it."""
+
+    __slots__ = ("app_ref", "conn", "dialect", "dialect_name", "sqlite_path")
+
+    def __init__(self, app, engine) -> None:
+        self.app_ref = weakref.ref(app)
+        self.dialect = engine.dialect
+        self.dialect_name = engine.dialect.name
+        self.sqlite_path = sqlite_file(engine)
+        pooled = engine.raw_connection()  # connect-time settings (SQLite pragmas) applied
+        self.conn = pooled.driver_connection
+        pooled.detach()  # ours from now on, outside the pool
+        if self.dialect_name == "sqlite":
+            self.conn.isolation_level = None
+        else:
+            self.conn.autocommit = True
+
+    def usable(self) -> bool:
+        """A broken connection is replaced on the next request instead of failing every request
+        for the rest of the worker's life: psycopg marks one broken after the server went away;
+        a closed sqlite3 connection refuses even to say whether it is in a transaction."""
+        conn = self.conn
+        if self.dialect_name == "sqlite":
+            try:
+                conn.in_transaction
+            except sqlite3.ProgrammingError:
+                return False
+            return True
+        return not (conn.broken or conn.closed)
 
 
 _local = threading.local()
@@ -113,61 +155,55 @@ def _forget_connections() -> None:
 os.register_at_fork(after_in_child=_forget_connections)
 
 
+def _hot() -> _Hot:
+    """The current app's hot connection for this thread.
+
+    Looked up on every statement, so the common case (same app as the last
+    statement on this thread) costs one attribute read: asking Flask-SQLAlchemy
+    for the engine costs more than SQLite takes to run a primary-key SELECT."""
+    app = current_app._get_current_object()
+    hot = getattr(_local, "last", None)
+    if hot is None or hot.app_ref() is not app or not hot.usable():
+        # Weak keys: an app that goes away (one per test) takes its connection with it.
+        by_app = _local.__dict__.setdefault("by_app", weakref.WeakKeyDictionary())
+        hot = by_app.get(app)
+        if hot is None or not hot.usable():
+            hot = by_app[app] = _Hot(app, db.engine)
+        _local.last = hot
+    return hot
+
+
 def connection():
     """This thread's autocommit DB-API connection for the current app's database."""
-    engine = db.engine
-    # Weak keys: an app (and its engine) that goes away takes its connection with it.
-    conns = _local.__dict__.setdefault("by_engine", weakref.WeakKeyDictionary())
-    conn = conns.get(engine)
-    if conn is None or not _usable(conn):
-        pooled = engine.raw_connection()  # connect-time settings (SQLite pragmas) applied
-        conn = pooled.driver_connection
-        pooled.detach()  # ours from now on, outside the pool
-        if engine.dialect.name == "sqlite":
-            conn.isolation_level = None
-        else:
-            conn.autocommit = True
-        conns[engine] = conn
-    return conn
-
-
-def _usable(conn) -> bool:
-    """A broken connection is replaced on the next request instead of failing every request
-    for the rest of the worker's life: psycopg marks one broken after the server went away;
-    a closed sqlite3 connection refuses even to say whether it is in a transaction."""
-    if getattr(conn, "broken", False) or getattr(conn, "closed", False) is True:
-        return False
-    if isinstance(conn, sqlite3.Connection):
-        try:
-            conn.in_transaction
-        except sqlite3.ProgrammingError:
-            return False
-    return True
+    return _hot().conn
 
 
 @contextmanager
 def transaction():
-    """BEGIN … COMMIT on the hot connection; ROLLBACK if anything in the block raises.
+    """A write transaction on the hot connection: BEGIN … COMMIT, ROLLBACK if the block raises.
 
-    SQLite begins IMMEDIATE, taking the write lock up front, so a read inside the
-    block (the re-read before an update) cannot be invalidated by another writer."""
-    conn = connection()
-    cursor = conn.cursor()
-    cursor.execute("BEGIN IMMEDIATE" if db.engine.dialect.name == "sqlite" else "BEGIN")
-    try:
-        yield
-    except BaseException:
-        cursor.execute("ROLLBACK")
-        raise
-    else:
-        cursor.execute("COMMIT")
-    finally:
-        cursor.close()
+    On SQLite the block first queues for the writer hand-off lock (server/db.py)
+    and then begins IMMEDIATE, taking SQLite's write lock up front, so a read
+    inside the block (the re-read before an update) cannot be invalidated by
+    another writer. On PostgreSQL, use SELECT … FOR UPDATE for the same effect."""
+    hot = _hot()
+    with sqlite_writer_lock(hot.sqlite_path):
+        cursor = hot.conn.cursor()
+        cursor.execute("BEGIN IMMEDIATE" if hot.dialect_name == "sqlite" else "BEGIN")
+        try:
+            yield
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        else:
+            cursor.execute("COMMIT")
+        finally:
+            cursor.close()
 
 
 def integrity_error() -> type[Exception]:
     """The driver's IntegrityError (sqlite3's or psycopg's), for unique-index races."""
-    return db.engine.dialect.dbapi.IntegrityError
+    return _hot().dialect.dbapi.IntegrityError
 
 
 def named_binds(table: sa.Table, names) -> dict:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import base64
-import json
 import math
 from datetime import date, datetime
 
 from flask import request
 
+from server import json_provider
 from server.errors import ApiError, BadRequest, ValidationError
 
 _MISSING = object()
@@ -26,7 +26,7 @@ def json_body() -> dict:
         raise ApiError("请求内容过大", code="PAYLOAD_TOO_LARGE", status=413)
     try:
         raw = request.environ["wsgi.input"].read(length) if length is not None else request.get_data()
-        body = json.loads(raw)
+        body = json_provider.decode(raw)
     except (ValueError, UnicodeDecodeError):
         body = None
     if not isinstance(body, dict):

@@ -15,7 +15,7 @@ from server import geo, hours
 from server.callers import Caller, require_active
 from server.clock import local_date
 from server import fastsql
-from server.db import db, write_lock
+from server.db import db
 from server.fastsql import Prepared
 from server.errors import ApiError, Conflict, Forbidden, NotFound
 from server.models import AuditLog, Post, Shift
@@ -141,7 +141,7 @@ def start(caller: Caller, scan: Scan, client_request_id: str | None, now: dateti
         persuasions=0, flags=[], review_state="none", client_request_id=client_request_id,
     )
     try:
-        with write_lock(), fastsql.transaction():
+        with fastsql.transaction():
             cursor = _INSERT_SHIFT.execute(values)
             shift_id = cursor.fetchone()[0]
             cursor.close()
@@ -173,9 +173,9 @@ def end(caller: Caller, shift_id: int, scan: Scan, now: datetime, rules: Rules, 
     shift; it is then flagged for a coordinator instead of refused.
     """
     require_active(caller)
-    # Read and write in one transaction under the write lock (FOR UPDATE on PostgreSQL), so
+    # Read and write in one write transaction (FOR UPDATE on PostgreSQL), so
     # a flag a photo upload raises meanwhile is merged, not overwritten, and two ends race safely.
-    with write_lock(), fastsql.transaction():
+    with fastsql.transaction():
         shift = _OWN_SHIFT_FOR_END.first({"shift_id": shift_id, "volunteer_id": caller.id})
         if shift is None:
             raise NotFound("找不到该上岗记录")

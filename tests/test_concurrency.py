@@ -64,8 +64,8 @@ def test_scans_recover_after_the_database_connection_is_lost(client, county):
     headers = factories.headers(volunteer)
     assert client.post("/api/mp/v1/shifts", json=at_post(county.post_east), headers=headers).status_code == 201
     # The request ran in this thread: break the connection it used, as a server restart would.
-    for conn in list(fastsql._local.__dict__.get("by_engine", {}).values()):
-        conn.close()
+    for hot in list(fastsql._local.__dict__.get("by_app", {}).values()):
+        hot.conn.close()
     assert client.get("/api/mp/v1/me", headers=headers).status_code == 200
     res = client.post("/api/mp/v1/shifts", json=at_post(county.post_east2), headers=headers)
     assert res.status_code == 409 and res.get_json()["error"]["code"] == "SHIFT_ALREADY_OPEN"
