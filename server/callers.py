@@ -49,23 +49,55 @@ def load(user_id: int) -> Caller | None:
                   row["scope_unit_id"], row["scope_district_id"], row["name"])
 
 
-def authenticate() -> Caller:
-    """Read the bearer token; every API request but login goes through here."""
+def token_user_id() -> int:
+    """The user id in the request's bearer token, its signature and lifetime checked; 401 otherwise."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("请先登录", code="UNAUTHORIZED")
-    caller = load(tokens.read(token.strip()))
+    return tokens.read(token.strip())
+
+
+def authenticate() -> Caller:
+    """Check the bearer token and load its user; every API request but login goes through here
+    (or through ``token_user_id`` where the view reads the user in its own statement)."""
+    g.user_id = token_user_id()
+    caller = load(g.user_id)
     if caller is None:
-        raise Unauthorized("账号不存在，请重新登录", code="UNAUTHORIZED")
+        raise gone()
     g.caller = caller
     return caller
+
+
+def authenticate_token() -> int:
+    """Check the bearer token only, for views that read the user in their own statement."""
+    g.user_id = token_user_id()
+    return g.user_id
+
+
+def gone() -> Unauthorized:
+    """A valid token of a user who no longer exists."""
+    return Unauthorized("账号不存在，请重新登录", code="UNAUTHORIZED")
 
 
 def current() -> Caller:
     return g.caller
 
 
+def current_id() -> int:
+    """The authenticated user's id, also where the view loads the user itself."""
+    return g.user_id
+
+
 def require_active(caller: Caller) -> None:
-    if caller.status != "active":
+    refuse_suspended(caller.status)
+
+
+def refuse_suspended(status: str) -> None:
+    if status != "active":
         raise Forbidden("账号已被停用，请联系协调员", code="ACCOUNT_SUSPENDED")
+
+
+def refuse_unregistered(registered: bool) -> None:
+    if not registered:
+        raise Forbidden("请先完成实名登记再上岗", code="NOT_REGISTERED")

@@ -12,30 +12,38 @@ import sqlalchemy as sa
 
 from qr import payload
 from server import geo, hours
-from server.callers import Caller, require_active
+from server import callers
+from server.callers import Caller
 from server.clock import local_date
 from server import fastsql
 from server.db import db
 from server.fastsql import Prepared
-from server.errors import ApiError, Conflict, Forbidden, NotFound
-from server.models import AuditLog, Post, Shift
+from server.errors import ApiError, Conflict, NotFound
+from server.models import AuditLog, Post, Shift, User
 
 shifts_t = Shift.__table__
 posts_t = Post.__table__
+users_t = User.__table__
 
 SHIFT_COLUMNS = (*shifts_t.c, posts_t.c.name.label("post_name"), posts_t.c.code.label("post_code"))
 
 # The scan path's statements are compiled once and run on the DB-API cursor
 # (server/fastsql.py): SQLAlchemy's per-execution work costs more than SQLite
 # takes to run them. bench/checkin.py measures the difference.
-_POST_FOR_SCAN = Prepared(sa.select(
-    posts_t.c.id, posts_t.c.name, posts_t.c.code, posts_t.c.latitude, posts_t.c.longitude,
-    posts_t.c.radius_m, posts_t.c.active, posts_t.c.qr_version,
-).where(posts_t.c.id == sa.bindparam("post_id")))
+_POST_COLUMNS = (posts_t.c.id, posts_t.c.name, posts_t.c.code, posts_t.c.latitude, posts_t.c.longitude,
+                 posts_t.c.radius_m, posts_t.c.active, posts_t.c.qr_version)
+_POST_FOR_SCAN = Prepared(sa.select(*_POST_COLUMNS).where(posts_t.c.id == sa.bindparam("post_id")))
+# A scan-in reads the volunteer and the scanned post in one statement (no row: the user is gone).
+_VOLUNTEER_AND_POST = Prepared(sa.select(
+    users_t.c.status.label("volunteer_status"), users_t.c.registered_at.label("volunteer_registered_at"),
+    users_t.c.unit_id.label("volunteer_unit_id"), *_POST_COLUMNS,
+).select_from(users_t.outerjoin(posts_t, posts_t.c.id == sa.bindparam("post_id")))
+    .where(users_t.c.id == sa.bindparam("user_id")))
 _OWN_SHIFT_FOR_END = Prepared(sa.select(
     *SHIFT_COLUMNS, posts_t.c.latitude.label("post_latitude"), posts_t.c.longitude.label("post_longitude"),
     posts_t.c.radius_m.label("post_radius_m"), posts_t.c.qr_version.label("post_qr_version"),
-).join(posts_t, posts_t.c.id == shifts_t.c.post_id).where(
+    users_t.c.status.label("volunteer_status"),
+).join(posts_t, posts_t.c.id == shifts_t.c.post_id).join(users_t, users_t.c.id == shifts_t.c.volunteer_id).where(
     shifts_t.c.id == sa.bindparam("shift_id"), shifts_t.c.volunteer_id == sa.bindparam("volunteer_id"),
 ).with_for_update(of=shifts_t))
 _START_COLUMNS = (
@@ -103,7 +111,11 @@ def check_version(code: payload.PostCode, current_version: int | None) -> None:
 def resolve_post(scanned: str, secret_key: str, *, require_active_post: bool = True):
     """The post a scanned code names, refusing forged, revoked and inactive codes."""
     code = verify_code(scanned, secret_key)
-    post = _POST_FOR_SCAN.first({"post_id": code.post_id})
+    return _usable_post(code, _POST_FOR_SCAN.first({"post_id": code.post_id}), require_active_post)
+
+
+def _usable_post(code: payload.PostCode, post: dict | None, require_active_post: bool = True) -> dict:
+    """``post`` (the row ``code`` names, or a row whose post columns are None) if scanning it is allowed."""
     check_version(code, post["qr_version"] if post is not None else None)
     if require_active_post and not post["active"]:
         raise ApiError("该岗位已停用，暂不能上岗", code="POST_INACTIVE", status=409, post_id=post["id"])
@@ -121,22 +133,40 @@ def _check_fence(post_lat: float, post_lng: float, radius_m: int, scan: Scan, ru
     return fence.distance_m
 
 
-def _require_volunteer(caller: Caller) -> None:
-    require_active(caller)
-    if not caller.registered:
-        raise Forbidden("请先完成实名登记再上岗", code="NOT_REGISTERED")
+def _refuse_unless_volunteer(status: str, registered: bool) -> None:
+    callers.refuse_suspended(status)
+    callers.refuse_unregistered(registered)
 
 
-def start(caller: Caller, scan: Scan, client_request_id: str | None, now: datetime,
+def _load(user_id: int) -> Caller:
+    caller = callers.load(user_id)
+    if caller is None:
+        raise callers.gone()
+    return caller
+
+
+def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime,
           rules: Rules) -> tuple[dict, bool]:
-    """Open a shift; returns (shift, created). A retried request returns its shift, not a new one."""
-    _require_volunteer(caller)
-    post = resolve_post(scan.qr, rules.secret_key)
+    """Open a shift; returns (shift, created). A retried request returns its shift, not a new one.
+
+    Refusals come in this order: the volunteer (suspended, not registered), the
+    code (forged, revoked, post inactive), then the distance from the post."""
+    try:
+        code = verify_code(scan.qr, rules.secret_key)
+    except ApiError:
+        caller = _load(user_id)
+        _refuse_unless_volunteer(caller.status, caller.registered)
+        raise
+    row = _VOLUNTEER_AND_POST.first({"user_id": user_id, "post_id": code.post_id})
+    if row is None:
+        raise callers.gone()
+    _refuse_unless_volunteer(row["volunteer_status"], row["volunteer_registered_at"] is not None)
+    post = _usable_post(code, row)
     distance = _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
     lat, lng = scan.gcj02()
     values = dict(
-        volunteer_id=caller.id, unit_id=caller.unit_id, post_id=post["id"], status="open", source="scan",
-        started_at=now, local_date=local_date(now, rules.tz), start_lat=lat, start_lng=lng,
+        volunteer_id=user_id, unit_id=row["volunteer_unit_id"], post_id=post["id"], status="open",
+        source="scan", started_at=now, local_date=local_date(now, rules.tz), start_lat=lat, start_lng=lng,
         start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), credited_minutes=0,
         persuasions=0, flags=[], review_state="none", client_request_id=client_request_id,
     )
@@ -146,39 +176,40 @@ def start(caller: Caller, scan: Scan, client_request_id: str | None, now: dateti
             shift_id = cursor.fetchone()[0]
             cursor.close()
     except fastsql.integrity_error():
-        return _explain_refused_start(caller, client_request_id), False
+        return _explain_refused_start(user_id, client_request_id), False
     values.update(id=shift_id, post_name=post["name"], post_code=post["code"])
     return _with_defaults(values), True
 
 
-def _explain_refused_start(caller: Caller, client_request_id: str | None) -> dict:
+def _explain_refused_start(user_id: int, client_request_id: str | None) -> dict:
     """The insert lost to the unique indexes: a retry of this request, or a shift already open."""
     if client_request_id:
-        retried = _select_one(shifts_t.c.volunteer_id == caller.id,
+        retried = _select_one(shifts_t.c.volunteer_id == user_id,
                               shifts_t.c.client_request_id == client_request_id)
         if retried is not None:
             return retried
-    open_shift = _select_one(shifts_t.c.volunteer_id == caller.id, shifts_t.c.status == "open")
+    open_shift = _select_one(shifts_t.c.volunteer_id == user_id, shifts_t.c.status == "open")
     if open_shift is not None:
         raise Conflict(f"您已在「{open_shift['post_name']}」上岗，请先下岗", code="SHIFT_ALREADY_OPEN",
                        open_shift_id=open_shift["id"], post_id=open_shift["post_id"])
     raise Conflict("上岗请求冲突，请重试", code="SHIFT_CONFLICT")
 
 
-def end(caller: Caller, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
+def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
         persuasions: int = 0, note: str | None = None, allow_outside: bool = False) -> dict:
-    """Close the caller's open shift at the same post and credit its minutes.
+    """Close the volunteer's open shift at the same post and credit its minutes.
 
     ``allow_outside`` lets a volunteer who already walked away still end the
     shift; it is then flagged for a coordinator instead of refused.
     """
-    require_active(caller)
     # Read and write in one write transaction (FOR UPDATE on PostgreSQL), so
     # a flag a photo upload raises meanwhile is merged, not overwritten, and two ends race safely.
     with fastsql.transaction():
-        shift = _OWN_SHIFT_FOR_END.first({"shift_id": shift_id, "volunteer_id": caller.id})
+        shift = _OWN_SHIFT_FOR_END.first({"shift_id": shift_id, "volunteer_id": user_id})
         if shift is None:
+            callers.require_active(_load(user_id))  # a suspended volunteer hears that first
             raise NotFound("找不到该上岗记录")
+        callers.refuse_suspended(shift.pop("volunteer_status"))
         if shift["status"] != "open":
             raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=shift["status"])
         distance, new_flags = _check_end_scan(shift, scan, rules, allow_outside)

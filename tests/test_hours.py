@@ -23,9 +23,8 @@ def scan(post):
 
 @pytest.fixture
 def volunteer(county):
-    from server import callers
-    v = factories.volunteer(county.unit_a)
-    return callers.load(v.id)
+    """The volunteer's user id, as the scan services take it."""
+    return factories.volunteer(county.unit_a).id
 
 
 def run_shift(app, volunteer, post, start, end):
@@ -75,7 +74,7 @@ def test_hours_by_local_date_range_and_month(app, client, county, volunteer):
     just_nov = datetime(2026, 10, 31, 16, 30, tzinfo=timezone.utc)  # 00:30 on 1 Nov local
     run_shift(app, volunteer, county.post_east, late_oct, late_oct + timedelta(minutes=50))
     run_shift(app, volunteer, county.post_east, just_nov, just_nov + timedelta(minutes=70))
-    h = factories.headers(db.session.get(User, volunteer.id))
+    h = factories.headers(db.session.get(User, volunteer))
     nov = client.get("/api/mp/v1/me/hours?from=2026-11-01&to=2026-11-30", headers=h).get_json()
     assert nov["credited_minutes"] == 70 and nov["shift_count"] == 1
     both = client.get("/api/mp/v1/me/hours", headers=h).get_json()
@@ -87,7 +86,7 @@ def test_hours_by_local_date_range_and_month(app, client, county, volunteer):
 
 def test_flagged_shifts_are_shown_apart_until_reviewed(app, client, county, volunteer):
     run_shift(app, volunteer, county.post_east, T0, T0 + timedelta(minutes=300))  # capped → pending
-    h = factories.headers(db.session.get(User, volunteer.id))
+    h = factories.headers(db.session.get(User, volunteer))
     totals = client.get("/api/mp/v1/me/hours", headers=h).get_json()
     assert totals["credited_minutes"] == 0
     assert totals["pending_minutes"] == 240 and totals["pending_shift_count"] == 1
@@ -103,8 +102,7 @@ def test_close_stale_auto_closes_forgotten_shifts(app, county, volunteer):
     start = T0
     shift, _ = shifts.start(volunteer, scan(county.post_east), None, start, rules(app))
     other = factories.volunteer(county.unit_b)
-    from server import callers
-    fresh, _ = shifts.start(callers.load(other.id), scan(county.post_east), None,
+    fresh, _ = shifts.start(other.id, scan(county.post_east), None,
                             start + timedelta(minutes=100), rules(app))
     closed = shifts.close_stale(start + timedelta(minutes=240), rules(app))
     assert closed == [shift["id"]]

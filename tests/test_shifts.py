@@ -164,6 +164,35 @@ def test_unregistered_and_suspended_volunteers_cannot_start(client, county):
     assert res.status_code == 403 and res.get_json()["error"]["code"] == "ACCOUNT_SUSPENDED"
 
 
+def test_suspended_volunteer_hears_so_before_anything_about_the_code_or_the_distance(client, county):
+    suspended = factories.headers(factories.volunteer(county.unit_a, status="suspended"))
+    far = {"latitude": county.post_east.latitude + 0.01}
+    for body in (at_post(county.post_east, qr="junk"), at_post(county.post_east, **far)):
+        res = client.post(START, headers=suspended, json=body)
+        assert res.status_code == 403 and res.get_json()["error"]["code"] == "ACCOUNT_SUSPENDED"
+
+
+def test_volunteer_suspended_during_a_shift_cannot_scan_out(client, county, h, volunteer):
+    shift = client.post(START, headers=h, json=at_post(county.post_east)).get_json()
+    volunteer.status = "suspended"
+    db.session.commit()
+    for shift_id in (shift["id"], shift["id"] + 1000):
+        res = client.post(end_url(shift_id), headers=h, json=at_post(county.post_east))
+        assert res.status_code == 403 and res.get_json()["error"]["code"] == "ACCOUNT_SUSPENDED"
+    assert db.session.get(Shift, shift["id"]).status == "open"
+
+
+def test_token_of_a_user_who_no_longer_exists_cannot_scan(client, county):
+    gone = factories.volunteer(county.unit_a)
+    headers = factories.headers(gone)
+    db.session.delete(gone)
+    db.session.commit()
+    for url in (START, end_url(1)):
+        for body in (at_post(county.post_east), at_post(county.post_east, qr="junk")):
+            res = client.post(url, headers=headers, json=body)
+            assert res.status_code == 401 and res.get_json()["error"]["code"] == "UNAUTHORIZED"
+
+
 def test_volunteer_cannot_end_a_shift_with_another_posts_code(client, county, h):
     shift = client.post(START, headers=h, json=at_post(county.post_east)).get_json()
     res = client.post(end_url(shift["id"]), headers=h, json=at_post(county.post_east2))
