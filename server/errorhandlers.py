@@ -1,7 +1,11 @@
 """One JSON error envelope for every API path; blueprints cannot catch 404/405 themselves."""
 from __future__ import annotations
 
+import sqlite3
+
+import psycopg
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -56,6 +60,22 @@ def register(app: Flask) -> None:
             limit = app.config.get("MAX_CONTENT_LENGTH")
             return error_response(code, message, 413, max_bytes=limit)
         return error_response(code, message, err.code or 500)
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sqlite3.OperationalError)
+    @app.errorhandler(psycopg.OperationalError)
+    def _database_unavailable(err: Exception):
+        # The database is down, restarting or (SQLite) locked past the busy timeout: say "try
+        # again" rather than "internal error"; the retry a volunteer makes is safe.
+        app.logger.exception("database unavailable on %s %s", request.method, request.path)
+        from server.db import db
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001  (the session's connection may be the broken one)
+            app.logger.warning("rollback failed after a database error")
+        if _wants_json():
+            return error_response("DATABASE_UNAVAILABLE", "系统繁忙，请稍后重试", 503)
+        return "系统繁忙，请稍后重试", 503
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):

@@ -14,6 +14,7 @@ session as usual.
 """
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -29,6 +30,7 @@ from server.db import db, sqlite_file, sqlite_writer_lock
 
 
 _MISSING = object()
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,8 @@ class Prepared:
             if value is _MISSING:
                 raise KeyError(name)
             values.append(processor(value) if processor is not None and value is not None else value)
-        cursor = hot.conn.cursor()
-        if compiled.positional:
-            cursor.execute(compiled.sql, values)
-        else:
-            cursor.execute(compiled.sql, {name: value for (name, _, _), value in zip(compiled.binds, values)})
-        return cursor
+        args = values if compiled.positional else {name: value for (name, _, _), value in zip(compiled.binds, values)}
+        return _run(hot, compiled.sql, args)
 
     def first(self, params: dict[str, Any]) -> dict | None:
         """The first row as a dict keyed like the statement's columns, values converted by their types."""
@@ -114,10 +112,11 @@ class Prepared:
 class _Hot:
     """This thread's connection to one app's database, and what the hot path needs to know of it."""
 
-    __slots__ = ("app_ref", "conn", "dialect", "dialect_name", "sqlite_path")
+    __slots__ = ("app_ref", "conn", "dialect", "dialect_name", "sqlite_path", "in_transaction")
 
     def __init__(self, app, engine) -> None:
         self.app_ref = weakref.ref(app)
+        self.in_transaction = False
         self.dialect = engine.dialect
         self.dialect_name = engine.dialect.name
         self.sqlite_path = sqlite_file(engine)
@@ -155,6 +154,13 @@ def _forget_connections() -> None:
 os.register_at_fork(after_in_child=_forget_connections)
 
 
+def _reconnect(dead: _Hot) -> _Hot:
+    app = dead.app_ref()
+    hot = _local.__dict__["by_app"][app] = _Hot(app, db.engine)
+    _local.last = hot
+    return hot
+
+
 def _hot() -> _Hot:
     """The current app's hot connection for this thread.
 
@@ -188,17 +194,36 @@ def transaction():
     another writer. On PostgreSQL, use SELECT … FOR UPDATE for the same effect."""
     hot = _hot()
     with sqlite_writer_lock(hot.sqlite_path):
-        cursor = hot.conn.cursor()
-        cursor.execute("BEGIN IMMEDIATE" if hot.dialect_name == "sqlite" else "BEGIN")
+        cursor = _run(hot, "BEGIN IMMEDIATE" if hot.dialect_name == "sqlite" else "BEGIN", ())
+        hot = _local.last  # _run may have replaced a dead connection
+        hot.in_transaction = True
         try:
             yield
         except BaseException:
-            cursor.execute("ROLLBACK")
+            if hot.usable():
+                cursor.execute("ROLLBACK")
             raise
         else:
             cursor.execute("COMMIT")
         finally:
+            hot.in_transaction = False
             cursor.close()
+
+
+def _run(hot: _Hot, sql: str, args):
+    """Execute on the hot connection; a connection that died since its last statement (the
+    database restarted) is replaced and the statement sent again: it never reached the server.
+    Inside a transaction the transaction is lost with the connection, so the error stands."""
+    cursor = hot.conn.cursor()
+    try:
+        cursor.execute(sql, args)
+    except hot.dialect.dbapi.OperationalError:
+        if hot.in_transaction or hot.usable():
+            raise
+        log.warning("database connection lost; reconnecting")
+        cursor = _reconnect(hot).conn.cursor()
+        cursor.execute(sql, args)
+    return cursor
 
 
 def integrity_error() -> type[Exception]:

@@ -44,8 +44,9 @@ _OWN_SHIFT_FOR_END = Prepared(sa.select(
     posts_t.c.radius_m.label("post_radius_m"), posts_t.c.qr_version.label("post_qr_version"),
     users_t.c.status.label("volunteer_status"),
 ).join(posts_t, posts_t.c.id == shifts_t.c.post_id).join(users_t, users_t.c.id == shifts_t.c.volunteer_id).where(
-    shifts_t.c.id == sa.bindparam("shift_id"), shifts_t.c.volunteer_id == sa.bindparam("volunteer_id"),
-).with_for_update(of=shifts_t))
+    shifts_t.c.id == sa.bindparam("shift_id"), shifts_t.c.volunteer_id == sa.bindparam("volunteer_id")))
+_SHIFT_STATE = Prepared(sa.select(shifts_t.c.status, shifts_t.c.flags)
+                        .where(shifts_t.c.id == sa.bindparam("shift_id")).with_for_update())
 _START_COLUMNS = (
     "volunteer_id", "unit_id", "post_id", "status", "source", "started_at", "local_date", "start_lat",
     "start_lng", "start_accuracy", "start_distance_m", "credited_minutes", "persuasions", "flags",
@@ -59,6 +60,12 @@ _END_COLUMNS = (
 )
 _CLOSE_OPEN_SHIFT = Prepared(
     sa.update(shifts_t).where(shifts_t.c.id == sa.bindparam("b_shift_id"), shifts_t.c.status == "open")
+    .values(fastsql.named_binds(shifts_t, _END_COLUMNS)))
+# The common case: no flag was raised while the shift was open (compared as text: PostgreSQL's
+# json type has no equality, and the stored text of an empty list is always "[]").
+_CLOSE_OPEN_UNFLAGGED_SHIFT = Prepared(
+    sa.update(shifts_t).where(shifts_t.c.id == sa.bindparam("b_shift_id"), shifts_t.c.status == "open",
+                              sa.cast(shifts_t.c.flags, sa.Text) == "[]")
     .values(fastsql.named_binds(shifts_t, _END_COLUMNS)))
 
 
@@ -202,30 +209,52 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
     ``allow_outside`` lets a volunteer who already walked away still end the
     shift; it is then flagged for a coordinator instead of refused.
     """
-    # Read and write in one write transaction (FOR UPDATE on PostgreSQL), so
-    # a flag a photo upload raises meanwhile is merged, not overwritten, and two ends race safely.
-    with fastsql.transaction():
-        shift = _OWN_SHIFT_FOR_END.first({"shift_id": shift_id, "volunteer_id": user_id})
-        if shift is None:
-            callers.require_active(_load(user_id))  # a suspended volunteer hears that first
-            raise NotFound("找不到该上岗记录")
-        callers.refuse_suspended(shift.pop("volunteer_status"))
-        if shift["status"] != "open":
-            raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=shift["status"])
-        distance, new_flags = _check_end_scan(shift, scan, rules, allow_outside)
-        credit = hours.credit(shift["started_at"], now, min_minutes=rules.min_minutes,
-                              max_minutes=rules.max_minutes)
-        lat, lng = scan.gcj02()
-        flags = hours.merge_flags(shift["flags"], new_flags + credit.flags)
-        changes = dict(
-            status="closed", ended_at=now, end_lat=lat, end_lng=lng, end_accuracy=scan.accuracy,
-            end_distance_m=round(distance, 1), credited_minutes=credit.minutes,
-            persuasions=persuasions, note=note, flags=flags,
-            review_state="pending" if hours.needs_review(flags) else "none",
-        )
-        _CLOSE_OPEN_SHIFT.execute({"b_shift_id": shift_id, **changes}).close()
+    shift = _OWN_SHIFT_FOR_END.first({"shift_id": shift_id, "volunteer_id": user_id})
+    if shift is None:
+        callers.require_active(_load(user_id))  # a suspended volunteer hears that first
+        raise NotFound("找不到该上岗记录")
+    callers.refuse_suspended(shift.pop("volunteer_status"))
+    if shift["status"] != "open":
+        raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=shift["status"])
+    distance, new_flags = _check_end_scan(shift, scan, rules, allow_outside)
+    credit = hours.credit(shift["started_at"], now, min_minutes=rules.min_minutes, max_minutes=rules.max_minutes)
+    lat, lng = scan.gcj02()
+    changes = dict(
+        status="closed", ended_at=now, end_lat=lat, end_lng=lng, end_accuracy=scan.accuracy,
+        end_distance_m=round(distance, 1), credited_minutes=credit.minutes, persuasions=persuasions, note=note,
+    )
     shift.update(changes)
+    shift.update(_close(shift_id, shift["flags"], new_flags + credit.flags, changes))
     return shift
+
+
+def _close(shift_id: int, flags_read: list[str], new_flags: list[str], changes: dict) -> dict:
+    """Write the end of an open shift; returns its final flags and review state.
+
+    The shift was read without a lock, so the write holds the writer lock only
+    briefly. A shift read without flags is closed only if it still has none and
+    is still open; otherwise (a photo check raised a flag meanwhile, another end
+    won) it is read again under the lock (FOR UPDATE on PostgreSQL) and the
+    flags are merged, never overwritten."""
+    if not flags_read:
+        review = _review(hours.merge_flags([], new_flags))
+        with fastsql.transaction():
+            cursor = _CLOSE_OPEN_UNFLAGGED_SHIFT.execute({"b_shift_id": shift_id, **changes, **review})
+            closed = cursor.rowcount == 1
+            cursor.close()
+        if closed:
+            return review
+    with fastsql.transaction():
+        latest = _SHIFT_STATE.first({"shift_id": shift_id})
+        if latest["status"] != "open":
+            raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=latest["status"])
+        review = _review(hours.merge_flags(latest["flags"], new_flags))
+        _CLOSE_OPEN_SHIFT.execute({"b_shift_id": shift_id, **changes, **review}).close()
+    return review
+
+
+def _review(flags: list[str]) -> dict:
+    return {"flags": flags, "review_state": "pending" if hours.needs_review(flags) else "none"}
 
 
 def _check_end_scan(shift: dict, scan: Scan, rules: Rules, allow_outside: bool) -> tuple[float, list[str]]:
