@@ -1,7 +1,8 @@
 """Starting and ending shifts by scanning a post's QR code.
 
 This is the hot path of the whole system (every volunteer, twice a shift), so
-it uses SQLAlchemy Core: two indexed reads and one write per scan.
+it runs prepared SQLAlchemy Core statements on the DB-API cursor: a scan-in is
+usually one guarded INSERT, a scan-out one read and one short locked UPDATE.
 """
 from __future__ import annotations
 
@@ -54,6 +55,28 @@ _START_COLUMNS = (
 )
 _INSERT_SHIFT = Prepared(sa.insert(shifts_t).values(fastsql.named_binds(shifts_t, _START_COLUMNS))
                          .returning(shifts_t.c.id))
+
+# Posts as this process last read them. A scan-in is checked against this copy and inserted
+# only if the post row still equals it, in the same statement, so a rotation, a deactivation or
+# a move made by any process counts at once; a mismatch falls back to reading the post.
+_POST_KEYS = ("id", "name", "code", "latitude", "longitude", "radius_m", "active", "qr_version")
+_known_posts: dict[int, dict] = {}
+
+
+def _insert_at_known_post():
+    known = {key: sa.bindparam(f"known_{key}", type_=posts_t.c[key].type) for key in _POST_KEYS}
+    given = {name: sa.bindparam(name, type_=shifts_t.c[name].type) for name in _START_COLUMNS}
+    given["unit_id"] = users_t.c.unit_id  # the unit the volunteer belongs to now
+    given["start_accuracy"] = sa.cast(given["start_accuracy"], sa.Float)  # NULL needs a type on PostgreSQL
+    chosen = sa.select(*(given[name] for name in _START_COLUMNS)).where(
+        users_t.c.id == given["volunteer_id"], users_t.c.status == "active", users_t.c.registered_at.is_not(None),
+        posts_t.c.code.is_not_distinct_from(known["code"]),  # the only column that may be NULL
+        *(posts_t.c[key] == known[key] for key in _POST_KEYS if key != "code"))
+    return (sa.insert(shifts_t).from_select([shifts_t.c[name] for name in _START_COLUMNS], chosen)
+            .returning(shifts_t.c.id, shifts_t.c.unit_id))
+
+
+_INSERT_SHIFT_AT_KNOWN_POST = Prepared(_insert_at_known_post())
 _END_COLUMNS = (
     "status", "ended_at", "end_lat", "end_lng", "end_accuracy", "end_distance_m", "credited_minutes",
     "persuasions", "note", "flags", "review_state",
@@ -164,19 +187,17 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
         caller = _load(user_id)
         _refuse_unless_volunteer(caller.status, caller.registered)
         raise
+    shift = _start_at_known_post(user_id, code, scan, client_request_id, now, rules)
+    if shift is not None:
+        return shift
     row = _VOLUNTEER_AND_POST.first({"user_id": user_id, "post_id": code.post_id})
     if row is None:
         raise callers.gone()
+    _known_posts[code.post_id] = {key: row[key] for key in _POST_KEYS}
     _refuse_unless_volunteer(row["volunteer_status"], row["volunteer_registered_at"] is not None)
     post = _usable_post(code, row)
     distance = _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
-    lat, lng = scan.gcj02()
-    values = dict(
-        volunteer_id=user_id, unit_id=row["volunteer_unit_id"], post_id=post["id"], status="open",
-        source="scan", started_at=now, local_date=local_date(now, rules.tz), start_lat=lat, start_lng=lng,
-        start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), credited_minutes=0,
-        persuasions=0, flags=[], review_state="none", client_request_id=client_request_id,
-    )
+    values = _new_shift(user_id, row["volunteer_unit_id"], post, distance, scan, client_request_id, now, rules)
     try:
         with fastsql.transaction():
             cursor = _INSERT_SHIFT.execute(values)
@@ -186,6 +207,45 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
         return _explain_refused_start(user_id, client_request_id), False
     values.update(id=shift_id, post_name=post["name"], post_code=post["code"])
     return _with_defaults(values), True
+
+
+def _start_at_known_post(user_id: int, code: payload.PostCode, scan: Scan, client_request_id: str | None,
+                         now: datetime, rules: Rules) -> tuple[dict, bool] | None:
+    """The common scan-in in one statement: checked against this process's copy of the post,
+    inserted only if the volunteer may scan and the post row still is that copy. None when
+    anything did not hold (a refusal, an edited post): the caller reads both and explains."""
+    post = _known_posts.get(code.post_id)
+    if post is None or post["qr_version"] != code.qr_version or not post["active"]:
+        return None
+    lat, lng = scan.gcj02()
+    fence = geo.check_geofence(post["latitude"], post["longitude"], post["radius_m"], lat, lng, scan.accuracy,
+                               rules.accuracy_allowance_m)
+    if not fence.inside:
+        return None
+    values = _new_shift(user_id, None, post, fence.distance_m, scan, client_request_id, now, rules)
+    guard = {f"known_{key}": post[key] for key in _POST_KEYS}
+    try:
+        with fastsql.transaction():
+            cursor = _INSERT_SHIFT_AT_KNOWN_POST.execute({**values, **guard})
+            inserted = cursor.fetchone()
+            cursor.close()
+    except fastsql.integrity_error():
+        return _explain_refused_start(user_id, client_request_id), False
+    if inserted is None:
+        return None
+    values.update(id=inserted[0], unit_id=inserted[1], post_name=post["name"], post_code=post["code"])
+    return _with_defaults(values), True
+
+
+def _new_shift(user_id: int, unit_id: int | None, post: dict, distance: float, scan: Scan,
+               client_request_id: str | None, now: datetime, rules: Rules) -> dict:
+    lat, lng = scan.gcj02()
+    return dict(
+        volunteer_id=user_id, unit_id=unit_id, post_id=post["id"], status="open",
+        source="scan", started_at=now, local_date=local_date(now, rules.tz), start_lat=lat, start_lng=lng,
+        start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), credited_minutes=0,
+        persuasions=0, flags=[], review_state="none", client_request_id=client_request_id,
+    )
 
 
 def _explain_refused_start(user_id: int, client_request_id: str | None) -> dict:

@@ -101,6 +101,44 @@ def test_inactive_post_cannot_be_started(client, county, h):
     assert res.status_code == 409 and res.get_json()["error"]["code"] == "POST_INACTIVE"
 
 
+def scan_in_and_out(client, h, post):
+    shift = client.post(START, headers=h, json=at_post(post)).get_json()
+    assert client.post(end_url(shift["id"]), headers=h, json=at_post(post)).status_code == 200
+
+
+def test_a_post_changed_since_the_last_scan_is_checked_as_it_is_now(client, county, h):
+    """The server remembers the posts it has seen; a change made anywhere (another server process,
+    the console) must count from the next scan on."""
+    post = county.post_east
+    scan_in_and_out(client, h, post)
+    where_it_was = at_post(post)
+    post.latitude += 0.01  # moved about 1.1 km north
+    db.session.commit()
+    res = client.post(START, headers=h, json=where_it_was)
+    assert res.status_code == 422 and res.get_json()["error"]["code"] == "OUTSIDE_GEOFENCE"
+    res = client.post(START, headers=h, json=at_post(post))
+    assert res.status_code == 201 and res.get_json()["start_location"]["distance_m"] < 1
+    assert client.post(end_url(res.get_json()["id"]), headers=h, json=at_post(post)).status_code == 200
+    post.name = "人民路口（新）"
+    db.session.commit()
+    res = client.post(START, headers=h, json=at_post(post))
+    assert res.status_code == 201 and res.get_json()["post"]["name"] == "人民路口（新）"
+    assert client.post(end_url(res.get_json()["id"]), headers=h, json=at_post(post)).status_code == 200
+    post.active = False
+    db.session.commit()
+    res = client.post(START, headers=h, json=at_post(post))
+    assert res.status_code == 409 and res.get_json()["error"]["code"] == "POST_INACTIVE"
+
+
+def test_a_shift_counts_for_the_unit_the_volunteer_is_in_when_scanning_in(client, county, volunteer, h):
+    scan_in_and_out(client, h, county.post_east)
+    volunteer.unit_id = county.unit_b.id
+    db.session.commit()
+    res = client.post(START, headers=h, json=at_post(county.post_east))
+    assert res.status_code == 201
+    assert db.session.get(Shift, res.get_json()["id"]).unit_id == county.unit_b.id
+
+
 def test_scan_from_far_away_is_refused_with_the_distance(client, county, h):
     body = at_post(county.post_east, latitude=county.post_east.latitude + 0.003, accuracy=10)  # ~333 m
     res = client.post(START, headers=h, json=body)
