@@ -179,11 +179,6 @@ def _hot() -> _Hot:
     return hot
 
 
-def connection():
-    """This thread's autocommit DB-API connection for the current app's database."""
-    return _hot().conn
-
-
 @contextmanager
 def transaction():
     """A write transaction on the hot connection: BEGIN … COMMIT, ROLLBACK if the block raises.

@@ -193,7 +193,8 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
     row = _VOLUNTEER_AND_POST.first({"user_id": user_id, "post_id": code.post_id})
     if row is None:
         raise callers.gone()
-    _known_posts[code.post_id] = {key: row[key] for key in _POST_KEYS}
+    if row["id"] is not None:
+        _known_posts[code.post_id] = {key: row[key] for key in _POST_KEYS}
     _refuse_unless_volunteer(row["volunteer_status"], row["volunteer_registered_at"] is not None)
     post = _usable_post(code, row)
     distance = _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
