@@ -60,7 +60,7 @@ def token_user_id() -> int:
 
 def authenticate() -> Caller:
     """Check the bearer token and load its user; every API request but login goes through here
-    (or through ``token_user_id`` where the view reads the user in its own statement)."""
+    (or through ``authenticate_token`` where the view reads the user in its own statement)."""
     g.user_id = token_user_id()
     caller = load(g.user_id)
     if caller is None:
@@ -96,8 +96,3 @@ def require_active(caller: Caller) -> None:
 def refuse_suspended(status: str) -> None:
     if status != "active":
         raise Forbidden("账号已被停用，请联系协调员", code="ACCOUNT_SUSPENDED")
-
-
-def refuse_unregistered(registered: bool) -> None:
-    if not registered:
-        raise Forbidden("请先完成实名登记再上岗", code="NOT_REGISTERED")

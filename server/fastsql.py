@@ -81,7 +81,9 @@ class Prepared:
 
     def execute(self, params: dict[str, Any]):
         """Run on this thread's hot connection; returns the DB-API cursor."""
-        hot = _hot()
+        return self._execute(_hot(), params)
+
+    def _execute(self, hot: "_Hot", params: dict[str, Any]):
         compiled = self._compiled.get(hot.dialect_name) or self._for(hot.dialect)
         values = []
         for name, processor, default in compiled.binds:
@@ -94,9 +96,9 @@ class Prepared:
 
     def first(self, params: dict[str, Any]) -> dict | None:
         """The first row as a dict keyed like the statement's columns, values converted by their types."""
-        cursor = self.execute(params)
-        row = cursor.fetchone()
         hot = _hot()
+        cursor = self._execute(hot, params)
+        row = cursor.fetchone()
         compiled = self._compiled[hot.dialect_name]
         if not compiled.result_processors:
             compiled.result_processors.extend(
@@ -120,6 +122,11 @@ class _Hot:
         self.dialect = engine.dialect
         self.dialect_name = engine.dialect.name
         self.sqlite_path = sqlite_file(engine)
+        self.conn = None
+        self.reopen(engine)
+
+    def reopen(self, engine) -> None:
+        """A new connection in place of the current one, which is gone or was never opened."""
         pooled = engine.raw_connection()  # connect-time settings (SQLite pragmas) applied
         self.conn = pooled.driver_connection
         pooled.detach()  # ours from now on, outside the pool
@@ -154,13 +161,6 @@ def _forget_connections() -> None:
 os.register_at_fork(after_in_child=_forget_connections)
 
 
-def _reconnect(dead: _Hot) -> _Hot:
-    app = dead.app_ref()
-    hot = _local.__dict__["by_app"][app] = _Hot(app, db.engine)
-    _local.last = hot
-    return hot
-
-
 def _hot() -> _Hot:
     """The current app's hot connection for this thread.
 
@@ -169,13 +169,15 @@ def _hot() -> _Hot:
     for the engine costs more than SQLite takes to run a primary-key SELECT."""
     app = current_app._get_current_object()
     hot = getattr(_local, "last", None)
-    if hot is None or hot.app_ref() is not app or not hot.usable():
+    if hot is None or hot.app_ref() is not app:
         # Weak keys: an app that goes away (one per test) takes its connection with it.
         by_app = _local.__dict__.setdefault("by_app", weakref.WeakKeyDictionary())
         hot = by_app.get(app)
-        if hot is None or not hot.usable():
+        if hot is None:
             hot = by_app[app] = _Hot(app, db.engine)
         _local.last = hot
+    if not hot.usable():
+        hot.reopen(db.engine)
     return hot
 
 
@@ -190,7 +192,6 @@ def transaction():
     hot = _hot()
     with sqlite_writer_lock(hot.sqlite_path):
         cursor = _run(hot, "BEGIN IMMEDIATE" if hot.dialect_name == "sqlite" else "BEGIN", ())
-        hot = _local.last  # _run may have replaced a dead connection
         hot.in_transaction = True
         try:
             yield
@@ -216,7 +217,8 @@ def _run(hot: _Hot, sql: str, args):
         if hot.in_transaction or hot.usable():
             raise
         log.warning("database connection lost; reconnecting")
-        cursor = _reconnect(hot).conn.cursor()
+        hot.reopen(db.engine)
+        cursor = hot.conn.cursor()
         cursor.execute(sql, args)
     return cursor
 

@@ -27,7 +27,7 @@ class OrjsonProvider(DefaultJSONProvider):
         return encode(obj, self.default).decode()
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return orjson.loads(s)
+        return decode(s)
 
     def response(self, *args: Any, **kwargs: Any):
         obj = self._prepare_response_obj(args, kwargs)

@@ -19,7 +19,7 @@ from server.clock import local_date
 from server import fastsql
 from server.db import db
 from server.fastsql import Prepared
-from server.errors import ApiError, Conflict, NotFound
+from server.errors import ApiError, Conflict, Forbidden, NotFound
 from server.models import AuditLog, Post, Shift, User
 
 shifts_t = Shift.__table__
@@ -59,7 +59,7 @@ _INSERT_SHIFT = Prepared(sa.insert(shifts_t).values(fastsql.named_binds(shifts_t
 # Posts as this process last read them. A scan-in is checked against this copy and inserted
 # only if the post row still equals it, in the same statement, so a rotation, a deactivation or
 # a move made by any process counts at once; a mismatch falls back to reading the post.
-_POST_KEYS = ("id", "name", "code", "latitude", "longitude", "radius_m", "active", "qr_version")
+_POST_KEYS = tuple(column.key for column in _POST_COLUMNS)
 _known_posts: dict[int, dict] = {}
 
 
@@ -152,10 +152,13 @@ def _usable_post(code: payload.PostCode, post: dict | None, require_active_post:
     return post
 
 
-def _check_fence(post_lat: float, post_lng: float, radius_m: int, scan: Scan, rules: Rules) -> float:
+def _fence(post_lat: float, post_lng: float, radius_m: int, scan: Scan, rules: Rules):
     lat, lng = scan.gcj02()
-    fence = geo.check_geofence(post_lat, post_lng, radius_m, lat, lng, scan.accuracy,
-                               rules.accuracy_allowance_m)
+    return geo.check_geofence(post_lat, post_lng, radius_m, lat, lng, scan.accuracy, rules.accuracy_allowance_m)
+
+
+def _check_fence(post_lat: float, post_lng: float, radius_m: int, scan: Scan, rules: Rules) -> float:
+    fence = _fence(post_lat, post_lng, radius_m, scan, rules)
     if not fence.inside:
         raise ApiError(f"您距离岗位约 {round(fence.distance_m)} 米，请到岗位附近再扫码",
                        code="OUTSIDE_GEOFENCE", status=422, distance_m=round(fence.distance_m, 1),
@@ -165,7 +168,8 @@ def _check_fence(post_lat: float, post_lng: float, radius_m: int, scan: Scan, ru
 
 def _refuse_unless_volunteer(status: str, registered: bool) -> None:
     callers.refuse_suspended(status)
-    callers.refuse_unregistered(registered)
+    if not registered:
+        raise Forbidden("请先完成实名登记再上岗", code="NOT_REGISTERED")
 
 
 def _load(user_id: int) -> Caller:
@@ -218,9 +222,7 @@ def _start_at_known_post(user_id: int, code: payload.PostCode, scan: Scan, clien
     post = _known_posts.get(code.post_id)
     if post is None or post["qr_version"] != code.qr_version or not post["active"]:
         return None
-    lat, lng = scan.gcj02()
-    fence = geo.check_geofence(post["latitude"], post["longitude"], post["radius_m"], lat, lng, scan.accuracy,
-                               rules.accuracy_allowance_m)
+    fence = _fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
     if not fence.inside:
         return None
     values = _new_shift(user_id, None, post, fence.distance_m, scan, client_request_id, now, rules)
