@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -139,10 +140,16 @@ def server_cpu_seconds(master_pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def client_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measured(proc, load) -> dict:
-    before = server_cpu_seconds(proc.pid)
+    before, client_before = server_cpu_seconds(proc.pid), client_cpu_seconds()
     result = asyncio.run(load)
     result["server_cpu_s"] = server_cpu_seconds(proc.pid) - before
+    result["client_cpu_s"] = client_cpu_seconds() - client_before
     return result
 
 
@@ -153,7 +160,9 @@ def combined(slices: list[dict]) -> dict:
     qs = statistics.quantiles(latencies, n=100)
     return {"rps": len(latencies) / elapsed, "p50_ms": statistics.median(latencies) * 1000,
             "p99_ms": qs[98] * 1000, "requests": len(latencies), "errors": sum(r["errors"] for r in slices),
-            "server_cpu_ms_per_request": sum(r["server_cpu_s"] for r in slices) * 1000 / len(latencies)}
+            "server_cpu_ms_per_request": sum(r["server_cpu_s"] for r in slices) * 1000 / len(latencies),
+            "client_cpu_ms_per_request": sum(r["client_cpu_s"] for r in slices) * 1000 / len(latencies),
+            "busy_cores": sum(r["server_cpu_s"] + r["client_cpu_s"] for r in slices) / elapsed}
 
 
 def wait_for(port: int, proc, timeout: float = 20) -> None:
@@ -209,6 +218,7 @@ def main() -> None:
     for name, r in (("check-in (start+end)", checkin), ("trivial GET /healthz", trivial)):
         print(f"{name:<22} {r['rps']:.0f} req/s  p50 {r['p50_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  "
               f"server CPU {r['server_cpu_ms_per_request']:.3f} ms/request  "
+              f"client CPU {r['client_cpu_ms_per_request']:.3f} ms/request  busy cores {r['busy_cores']:.2f}  "
               f"({r['requests']} requests, {r['errors']} errors)")
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} (other work on the machine skews the rates)")
     print(json.dumps({

@@ -19,6 +19,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _check_secret_key(app)
     _configure_cookies(app)
+    from server.sessions import ConsoleOnlySessionInterface
+
+    app.session_interface = ConsoleOnlySessionInterface()
     _configure_database(app)
     from server.json_provider import OrjsonProvider
 

@@ -63,6 +63,11 @@ _POST_KEYS = tuple(column.key for column in _POST_COLUMNS)
 _known_posts: dict[int, dict] = {}
 
 
+def _remember_post(post: dict) -> None:
+    post["guard"] = {f"known_{key}": post[key] for key in _POST_KEYS}  # the INSERT's bind values
+    _known_posts[post["id"]] = post
+
+
 def _insert_at_known_post():
     known = {key: sa.bindparam(f"known_{key}", type_=posts_t.c[key].type) for key in _POST_KEYS}
     given = {name: sa.bindparam(name, type_=shifts_t.c[name].type) for name in _START_COLUMNS}
@@ -198,7 +203,7 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
     if row is None:
         raise callers.gone()
     if row["id"] is not None:
-        _known_posts[code.post_id] = {key: row[key] for key in _POST_KEYS}
+        _remember_post({key: row[key] for key in _POST_KEYS})
     _refuse_unless_volunteer(row["volunteer_status"], row["volunteer_registered_at"] is not None)
     post = _usable_post(code, row)
     distance = _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
@@ -226,10 +231,9 @@ def _start_at_known_post(user_id: int, code: payload.PostCode, scan: Scan, clien
     if not fence.inside:
         return None
     values = _new_shift(user_id, None, post, fence.distance_m, scan, client_request_id, now, rules)
-    guard = {f"known_{key}": post[key] for key in _POST_KEYS}
     try:
         with fastsql.transaction():
-            cursor = _INSERT_SHIFT_AT_KNOWN_POST.execute({**values, **guard})
+            cursor = _INSERT_SHIFT_AT_KNOWN_POST.execute({**values, **post["guard"]})
             inserted = cursor.fetchone()
             cursor.close()
     except fastsql.integrity_error():
@@ -395,7 +399,10 @@ def list_own(caller: Caller, *, before: tuple[datetime, int] | None, limit: int)
     return [dict(row) for row in db.session.execute(query).mappings()]
 
 
+_NO_VALUES = dict.fromkeys(column.name for column in shifts_t.c)
+
+
 def _with_defaults(values: dict) -> dict:
-    shift = {column.name: None for column in shifts_t.c}
+    shift = _NO_VALUES.copy()
     shift.update(values)
     return shift

@@ -152,3 +152,31 @@ def test_of_two_racing_scan_outs_only_one_closes_the_shift(app, client, county):
     db.session.refresh(row)
     assert first.get_json()["credited_minutes"] == 0  # a minute's shift; the racing write would credit 30
     assert row.credited_minutes == 0 and row.status == "closed"
+
+
+def test_scans_are_copied_into_the_database_file_every_so_many_commits(app, client, county, monkeypatch,
+                                                                       tmp_path):
+    """The scan path checkpoints the WAL itself, after its writer lock is released, instead of
+    letting SQLite do it inside a COMMIT while every other scan waits: the WAL is still emptied
+    into the database file, so it cannot grow without bound."""
+    import shutil
+    import sqlite3
+
+    from server import fastsql
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL has no WAL file of ours to checkpoint")
+    monkeypatch.setattr(fastsql, "CHECKPOINT_EVERY_COMMITS", 2)
+    headers = factories.headers(factories.volunteer(county.unit_a))
+    shift = client.post("/api/mp/v1/shifts", json=at_post(county.post_east), headers=headers).get_json()
+
+    def in_database_file_alone():
+        """What a reader of the database file without its WAL would find of the shift."""
+        copy = tmp_path / "without-wal.sqlite3"
+        shutil.copy(db.engine.url.database, copy)
+        with sqlite3.connect(copy) as conn:
+            return conn.execute("SELECT status FROM shifts WHERE id = ?", (shift["id"],)).fetchone()
+
+    assert in_database_file_alone() is None  # one commit: still only in the WAL
+    res = client.post(f"/api/mp/v1/shifts/{shift['id']}/end", json=at_post(county.post_east), headers=headers)
+    assert res.status_code == 200
+    assert in_database_file_alone() == ("closed",)  # the second commit checkpointed both

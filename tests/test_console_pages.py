@@ -288,3 +288,16 @@ def test_a_long_review_queue_pages_on(client, county):
     link = _re.search(r'href="(/console/reviews\?cursor=[^"]+)">下一页', first).group(1)
     second = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert second.count('class="card review-item"') == 1 and "下一页" not in second
+
+
+def test_the_console_cookie_opens_no_door_in_the_apis(client, admin):
+    """The JSON APIs skip CSRF checks because only a bearer token authenticates them; a browser's
+    console cookie must therefore count for nothing there, and no API answer sets a cookie."""
+    sign_in(client, "admin1")
+    assert client.get("/console/").status_code == 200  # the cookie works where it belongs
+    for path in ("/api/console/v1/volunteers", "/api/mp/v1/me"):
+        res = client.get(path)
+        assert res.status_code == 401 and res.get_json()["error"]["code"] == "UNAUTHORIZED"
+        assert "Set-Cookie" not in res.headers
+    res = client.post("/api/mp/v1/auth/login", json={"code": "dev:cookie-test"})
+    assert res.status_code == 200 and "Set-Cookie" not in res.headers
