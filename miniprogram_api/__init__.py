@@ -19,9 +19,10 @@ TOKEN_ONLY_ENDPOINTS = {"mp.start_shift", "mp.end_shift"}
 
 @bp.before_request
 def _authenticate():
-    if request.endpoint in PUBLIC_ENDPOINTS:
+    endpoint = request.endpoint
+    if endpoint in PUBLIC_ENDPOINTS:
         return
-    if request.endpoint in TOKEN_ONLY_ENDPOINTS:
+    if endpoint in TOKEN_ONLY_ENDPOINTS:
         callers.authenticate_token()
     else:
         callers.authenticate()

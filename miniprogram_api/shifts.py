@@ -34,21 +34,23 @@ def start_shift():
     body = json_body()
     scan = _scan(body)
     request_id = string(body, "client_request_id", max_length=64, required=False, label="请求编号")
-    shift, created = shifts.start(callers.current_id(), scan, request_id, utcnow(), _rules())
-    return serialize.shift(shift, county_zone()), 201 if created else 200
+    rules = _rules()
+    shift, created = shifts.start(callers.current_id(), scan, request_id, utcnow(), rules)
+    return serialize.shift(shift, rules.tz), 201 if created else 200
 
 
 @bp.post("/shifts/<int:shift_id>/end")
 def end_shift(shift_id: int):
     body = json_body()
     scan = _scan(body)
+    rules = _rules()
     shift = shifts.end(
-        callers.current_id(), shift_id, scan, utcnow(), _rules(),
+        callers.current_id(), shift_id, scan, utcnow(), rules,
         persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
         note=string(body, "note", max_length=500, required=False, label="备注"),
         allow_outside=boolean(body, "allow_outside"),
     )
-    return serialize.shift(shift, county_zone())
+    return serialize.shift(shift, rules.tz)
 
 
 @bp.get("/shifts")

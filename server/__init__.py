@@ -91,6 +91,11 @@ def _configure_database(app: Flask) -> None:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]  # psycopg 3, not psycopg2
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    from server import json_provider
+
+    # JSON columns (a shift's flags on every scan, audit records) through orjson as well.
+    options.setdefault("json_serializer", json_provider.column_text)
+    options.setdefault("json_deserializer", json_provider.decode)
     if url.startswith("sqlite"):
         timeout_s = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
         options.setdefault("connect_args", {"timeout": timeout_s, "check_same_thread": False})

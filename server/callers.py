@@ -71,8 +71,8 @@ def authenticate() -> Caller:
 
 def authenticate_token() -> int:
     """Check the bearer token only, for views that read the user in their own statement."""
-    g.user_id = token_user_id()
-    return g.user_id
+    user_id = g.user_id = token_user_id()
+    return user_id
 
 
 def gone() -> Unauthorized:

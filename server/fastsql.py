@@ -15,6 +15,7 @@ session as usual.
 from __future__ import annotations
 
 import logging
+import operator
 import os
 import sqlite3
 import threading
@@ -40,11 +41,24 @@ class _Compiled:
     # (name, bind processor, default) per placeholder, in the order the driver wants them;
     # defaults are literals in the statement (status = 'open'), _MISSING where a value is required.
     binds: tuple[tuple[str, Callable | None, Any], ...]
-    names_and_defaults: tuple[tuple[str, Any], ...]
+    defaults: dict[str, Any]  # the binds that have a default, by name
+    pick: Callable[[dict], list]  # the values of all binds, in driver order, from a dict by name
     processors: tuple[tuple[int, Callable], ...]  # (position, processor) of the binds that have one
     column_keys: tuple[str, ...]
     column_types: tuple  # SQLAlchemy types of the selected columns
-    result_processors: list  # filled from the first cursor's description (drivers report type codes)
+    # [((key, processor) of each selected column that has one)], filled from the first
+    # cursor's description (drivers report type codes).
+    result_processors: list
+
+
+def _picker(names: list[str]) -> Callable[[dict], list]:
+    """``lambda d: [d[name] for name in names]``, a KeyError naming a missing one, but in C."""
+    if not names:
+        return lambda values: []
+    get = operator.itemgetter(*names)
+    if len(names) == 1:
+        return lambda values: [get(values)]
+    return lambda values: list(get(values))
 
 
 class Prepared:
@@ -76,7 +90,8 @@ class Prepared:
             sql=compiled.string,
             positional=bool(dialect.positional),
             binds=tuple(binds),
-            names_and_defaults=tuple((name, default) for name, _, default in binds),
+            defaults={name: default for name, _, default in binds if default is not _MISSING},
+            pick=_picker([name for name, _, _ in binds]),
             processors=tuple((i, processor) for i, (_, processor, _) in enumerate(binds) if processor is not None),
             column_keys=tuple(c.key for c in columns),
             column_types=tuple(c.type.dialect_impl(dialect) for c in columns),
@@ -89,12 +104,11 @@ class Prepared:
 
     def _execute(self, hot: "_Hot", params: dict[str, Any]):
         compiled = self._compiled.get(hot.dialect_name) or self._for(hot.dialect)
-        values = []
-        for name, processor, default in compiled.binds:
-            value = params.get(name, default)
-            if value is _MISSING:
-                raise KeyError(name)
-            values.append(processor(value) if processor is not None and value is not None else value)
+        # In C (dict merge, itemgetter) rather than a Python loop per bind: a scan-in has 24.
+        values = compiled.pick({**compiled.defaults, **params} if compiled.defaults else params)
+        for i, processor in compiled.processors:  # most columns need no conversion
+            if values[i] is not None:
+                values[i] = processor(values[i])
         args = values if compiled.positional else {name: value for (name, _, _), value in zip(compiled.binds, values)}
         return _run(hot, compiled.sql, args)
 
@@ -105,14 +119,17 @@ class Prepared:
         row = cursor.fetchone()
         compiled = self._compiled[hot.dialect_name]
         if not compiled.result_processors:
-            compiled.result_processors.extend(
-                type_.result_processor(hot.dialect, column[1])
-                for type_, column in zip(compiled.column_types, cursor.description))
+            processors = [(key, type_.result_processor(hot.dialect, column[1]))
+                          for key, type_, column in zip(compiled.column_keys, compiled.column_types,
+                                                        cursor.description)]
+            compiled.result_processors.append(tuple((key, proc) for key, proc in processors if proc is not None))
         cursor.close()
         if row is None:
             return None
-        return {key: (proc(value) if proc is not None else value)
-                for key, proc, value in zip(compiled.column_keys, compiled.result_processors, row)}
+        result = dict(zip(compiled.column_keys, row))
+        for key, proc in compiled.result_processors[0]:  # most columns need no conversion
+            result[key] = proc(result[key])
+        return result
 
 
 class _Hot:

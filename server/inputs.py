@@ -19,13 +19,14 @@ JSON_BODY_LIMIT = 64 * 1024  # API bodies are a few hundred bytes; photos come a
 def json_body() -> dict:
     """The request's JSON object. Read straight from the WSGI input when its length is known:
     werkzeug's general-purpose stream wrapper costs more than parsing on the scan path."""
-    length = request.content_length
-    if not request.is_json:
+    req = request._get_current_object()  # one context lookup, not one per attribute
+    length = req.content_length
+    if not req.is_json:
         raise BadRequest("请求体必须是 JSON 对象", code="BAD_REQUEST")
     if length is not None and length > JSON_BODY_LIMIT:
         raise ApiError("请求内容过大", code="PAYLOAD_TOO_LARGE", status=413)
     try:
-        raw = request.environ["wsgi.input"].read(length) if length is not None else request.get_data()
+        raw = req.environ["wsgi.input"].read(length) if length is not None else req.get_data()
         body = json_provider.decode(raw)
     except (ValueError, UnicodeDecodeError):
         body = None

@@ -40,6 +40,12 @@ def encode(obj: Any, default=DefaultJSONProvider.default, extra_options: int = 0
     return orjson.dumps(obj, default=default, option=_OPTIONS | extra_options)
 
 
+def column_text(obj: Any) -> str:
+    """The stored text of a JSON column (SQLAlchemy's ``json_serializer``): what the standard
+    library's encoder would accept, in compact UTF-8; non-string keys become strings as there."""
+    return orjson.dumps(obj, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def decode(data: str | bytes) -> Any:
     """Parse JSON text; raises ValueError (orjson.JSONDecodeError) on anything malformed."""
     return orjson.loads(data)

@@ -16,8 +16,8 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="redvest/api-token/v1")
 
 
-def _ttl(kind: str) -> int:
-    cfg = current_app.config
+def _ttl(kind: str, cfg=None) -> int:
+    cfg = cfg or current_app.config
     return cfg["CONSOLE_TOKEN_TTL_SECONDS"] if kind == "console" else cfg["TOKEN_TTL_SECONDS"]
 
 
@@ -40,11 +40,12 @@ def _verified(secret_key: str, token: str) -> tuple[dict, datetime]:
 
 def read(token: str) -> int:
     """The user id in a valid token; Unauthorized for an expired or forged one."""
+    cfg = current_app.config
     try:
-        data, issued = _verified(current_app.config["SECRET_KEY"], token)
+        data, issued = _verified(cfg["SECRET_KEY"], token)
     except BadSignature:
         raise Unauthorized("登录凭证无效，请重新登录", code="UNAUTHORIZED")
     # One signature check; the lifetime depends on the kind of token inside.
-    if (datetime.now(timezone.utc) - issued).total_seconds() > _ttl(data["k"]):
+    if (datetime.now(timezone.utc) - issued).total_seconds() > _ttl(data["k"], cfg):
         raise Unauthorized("登录已过期，请重新登录", code="UNAUTHORIZED")
     return int(data["u"])
