@@ -93,18 +93,34 @@ def sqlite_file(engine: sa.Engine) -> str | None:
 @contextmanager
 def sqlite_writer_lock(path: str | None):
     """Queue for the right to write the SQLite file at ``path``; no-op for None."""
-    if path is None:
+    fd = acquire_writer(path)
+    try:
         yield
-        return
-    with _thread_lock:
+    finally:
+        release_writer(fd)
+
+
+def acquire_writer(path: str | None) -> int | None:
+    """``sqlite_writer_lock`` without the context manager, for the scan path; pass what it
+    returns to ``release_writer``."""
+    if path is None:
+        return None
+    _thread_lock.acquire()
+    try:
         fd = _lock_files.get(path)
         if fd is None:
             fd = _lock_files[path] = os.open(path + ".writelock", os.O_RDWR | os.O_CREAT, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+    except BaseException:
+        _thread_lock.release()
+        raise
+    return fd
+
+
+def release_writer(fd: int | None) -> None:
+    if fd is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        _thread_lock.release()
 
 
 def write_lock():

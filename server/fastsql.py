@@ -27,7 +27,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from flask import current_app
 
-from server.db import db, sqlite_file, sqlite_writer_lock
+from server.db import acquire_writer, db, release_writer, sqlite_file
 
 
 _MISSING = object()
@@ -214,7 +214,8 @@ def transaction():
     inside the block (the re-read before an update) cannot be invalidated by
     another writer. On PostgreSQL, use SELECT … FOR UPDATE for the same effect."""
     hot = _hot()
-    with sqlite_writer_lock(hot.sqlite_path):
+    writer = acquire_writer(hot.sqlite_path)  # not a nested `with`: this runs twice per scan
+    try:
         cursor = _run(hot, "BEGIN IMMEDIATE" if hot.dialect_name == "sqlite" else "BEGIN", ())
         hot.in_transaction = True
         try:
@@ -228,6 +229,8 @@ def transaction():
         finally:
             hot.in_transaction = False
             cursor.close()
+    finally:
+        release_writer(writer)
     if hot.sqlite_path is not None:
         hot.commits += 1
         if hot.commits >= CHECKPOINT_EVERY_COMMITS:

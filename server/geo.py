@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 EARTH_RADIUS_M = 6371008.8  # mean Earth radius (IUGG)
 
@@ -55,8 +55,7 @@ def wgs84_to_gcj02(lat: float, lng: float) -> tuple[float, float]:
     return lat + dlat, lng + dlng
 
 
-@dataclass(frozen=True)
-class FenceCheck:
+class FenceCheck(NamedTuple):  # one per scan: a NamedTuple is built in C
     distance_m: float
     allowed_m: float
 

@@ -41,12 +41,16 @@ def shift(row: dict, tz) -> dict:
     }
 
 
+_LOCATION_COLUMNS = {which: tuple(f"{which}_{name}" for name in ("lat", "lng", "accuracy", "distance_m"))
+                     for which in ("start", "end")}
+
+
 def _location(row: dict, which: str) -> dict | None:
-    if row.get(f"{which}_lat") is None:
+    lat, lng, accuracy, distance = _LOCATION_COLUMNS[which]
+    if row.get(lat) is None:
         return None
-    return {"latitude": row[f"{which}_lat"], "longitude": row[f"{which}_lng"],
-            "accuracy": row.get(f"{which}_accuracy"), "distance_m": row.get(f"{which}_distance_m"),
-            "coordinate_system": "gcj02"}
+    return {"latitude": row[lat], "longitude": row[lng], "accuracy": row.get(accuracy),
+            "distance_m": row.get(distance), "coordinate_system": "gcj02"}
 
 
 def user(u, *, show_phone: bool = True) -> dict:
