@@ -231,6 +231,41 @@ def transaction():
             cursor.close()
     finally:
         release_writer(writer)
+    _committed(hot)
+
+
+def write(statement: Prepared, params: dict[str, Any]) -> tuple[list, int]:
+    """One statement that writes, as its own transaction; returns (RETURNING rows, rowcount).
+
+    On a SQLite file a single statement is atomic and takes the write lock
+    before it reads, so it runs on its own, without BEGIN and COMMIT; its rows
+    are fetched before the writer lock is released (SQLite commits when the
+    statement finishes). On PostgreSQL it runs in ``transaction()``: the BEGIN
+    goes first, so a connection lost since the last request is replaced before
+    anything that writes is sent, and a write is never sent twice."""
+    hot = _hot()
+    if hot.sqlite_path is None:
+        with transaction():
+            return _fetch(statement._execute(hot, params))
+    writer = acquire_writer(hot.sqlite_path)
+    hot.in_transaction = True  # not resent: it may have been applied
+    try:
+        result = _fetch(statement._execute(hot, params))
+    finally:
+        hot.in_transaction = False
+        release_writer(writer)
+    _committed(hot)
+    return result
+
+
+def _fetch(cursor) -> tuple[list, int]:
+    rows = cursor.fetchall() if cursor.description else []
+    rowcount = cursor.rowcount
+    cursor.close()
+    return rows, rowcount
+
+
+def _committed(hot: _Hot) -> None:
     if hot.sqlite_path is not None:
         hot.commits += 1
         if hot.commits >= CHECKPOINT_EVERY_COMMITS:

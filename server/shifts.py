@@ -207,10 +207,7 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
     distance = _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
     values = _new_shift(user_id, row["volunteer_unit_id"], post, distance, scan, client_request_id, now, rules)
     try:
-        with fastsql.transaction():
-            cursor = _INSERT_SHIFT.execute(values)
-            shift_id = cursor.fetchone()[0]
-            cursor.close()
+        shift_id = fastsql.write(_INSERT_SHIFT, values)[0][0][0]
     except fastsql.integrity_error():
         return _explain_refused_start(user_id, client_request_id), False
     values.update(id=shift_id, post_name=post["name"], post_code=post["code"])
@@ -230,14 +227,12 @@ def _start_at_known_post(user_id: int, code: payload.PostCode, scan: Scan, clien
         return None
     values = _new_shift(user_id, None, post, fence.distance_m, scan, client_request_id, now, rules)
     try:
-        with fastsql.transaction():
-            cursor = _INSERT_SHIFT_AT_KNOWN_POST.execute({**values, **post["guard"]})
-            inserted = cursor.fetchone()
-            cursor.close()
+        inserted = fastsql.write(_INSERT_SHIFT_AT_KNOWN_POST, {**values, **post["guard"]})[0]
     except fastsql.integrity_error():
         return _explain_refused_start(user_id, client_request_id), False
-    if inserted is None:
+    if not inserted:
         return None
+    inserted = inserted[0]
     values.update(id=inserted[0], unit_id=inserted[1], post_name=post["name"], post_code=post["code"])
     return _with_defaults(values), True
 
@@ -303,11 +298,7 @@ def _close(shift_id: int, flags_read: list[str], new_flags: list[str], changes: 
     flags are merged, never overwritten."""
     if not flags_read:
         review = _review(hours.merge_flags([], new_flags))
-        with fastsql.transaction():
-            cursor = _CLOSE_OPEN_UNFLAGGED_SHIFT.execute({"b_shift_id": shift_id, **changes, **review})
-            closed = cursor.rowcount == 1
-            cursor.close()
-        if closed:
+        if fastsql.write(_CLOSE_OPEN_UNFLAGGED_SHIFT, {"b_shift_id": shift_id, **changes, **review})[1] == 1:
             return review
     with fastsql.transaction():
         latest = _SHIFT_STATE.first({"shift_id": shift_id})
