@@ -154,7 +154,7 @@ class _Hot:
         pooled.detach()  # ours from now on, outside the pool
         if self.dialect_name == "sqlite":
             self.conn.isolation_level = None
-            # This connection checkpoints outside the writer lock (see transaction()).
+            # This connection checkpoints outside the writer lock (see _committed()).
             self.conn.execute("PRAGMA wal_autocheckpoint=0")
         else:
             self.conn.autocommit = True
