@@ -90,19 +90,9 @@ def sqlite_file(engine: sa.Engine) -> str | None:
     return os.path.abspath(database)
 
 
-@contextmanager
-def sqlite_writer_lock(path: str | None):
-    """Queue for the right to write the SQLite file at ``path``; no-op for None."""
-    fd = acquire_writer(path)
-    try:
-        yield
-    finally:
-        release_writer(fd)
-
-
 def acquire_writer(path: str | None) -> int | None:
-    """``sqlite_writer_lock`` without the context manager, for the scan path; pass what it
-    returns to ``release_writer``."""
+    """Queue for the right to write the SQLite file at ``path`` (no-op for None); pass what
+    this returns to ``release_writer``."""
     if path is None:
         return None
     _thread_lock.acquire()
@@ -123,6 +113,11 @@ def release_writer(fd: int | None) -> None:
         _thread_lock.release()
 
 
+@contextmanager
 def write_lock():
     """The writer hand-off lock of the current app's database, for writes through the session."""
-    return sqlite_writer_lock(sqlite_file(db.engine))
+    fd = acquire_writer(sqlite_file(db.engine))
+    try:
+        yield
+    finally:
+        release_writer(fd)

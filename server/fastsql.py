@@ -30,7 +30,6 @@ from flask import current_app
 from server.db import acquire_writer, db, release_writer, sqlite_file
 
 
-_MISSING = object()
 log = logging.getLogger(__name__)
 
 
@@ -38,10 +37,8 @@ log = logging.getLogger(__name__)
 class _Compiled:
     sql: str
     positional: bool  # "?" placeholders (SQLite) or named ones (psycopg)
-    # (name, bind processor, default) per placeholder, in the order the driver wants them;
-    # defaults are literals in the statement (status = 'open'), _MISSING where a value is required.
-    binds: tuple[tuple[str, Callable | None, Any], ...]
-    defaults: dict[str, Any]  # the binds that have a default, by name
+    names: tuple[str, ...]  # of the placeholders, in the order the driver wants them
+    defaults: dict[str, Any]  # literals in the statement (status = 'open'), by name
     pick: Callable[[dict], list]  # the values of all binds, in driver order, from a dict by name
     processors: tuple[tuple[int, Callable], ...]  # (position, processor) of the binds that have one
     column_keys: tuple[str, ...]
@@ -51,7 +48,7 @@ class _Compiled:
     result_processors: list
 
 
-def _picker(names: list[str]) -> Callable[[dict], list]:
+def _picker(names: tuple[str, ...]) -> Callable[[dict], list]:
     """``lambda d: [d[name] for name in names]``, a KeyError naming a missing one, but in C."""
     if not names:
         return lambda values: []
@@ -77,11 +74,8 @@ class Prepared:
     def _compile(self, dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup) if dialect.positional else tuple(compiled.binds)
-        binds = []
-        for name in names:
-            bind = compiled.binds[name]
-            default = bind.effective_value if not bind.required and bind.callable is None else _MISSING
-            binds.append((name, bind.type.dialect_impl(dialect).bind_processor(dialect), default))
+        binds = [compiled.binds[name] for name in names]
+        processors = [bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in binds]
         columns = getattr(self.statement, "selected_columns", None)
         if columns is None and getattr(self.statement, "_returning", None):
             columns = self.statement._returning  # INSERT/UPDATE ... RETURNING
@@ -89,10 +83,11 @@ class Prepared:
         return _Compiled(
             sql=compiled.string,
             positional=bool(dialect.positional),
-            binds=tuple(binds),
-            defaults={name: default for name, _, default in binds if default is not _MISSING},
-            pick=_picker([name for name, _, _ in binds]),
-            processors=tuple((i, processor) for i, (_, processor, _) in enumerate(binds) if processor is not None),
+            names=names,
+            defaults={name: bind.effective_value for name, bind in zip(names, binds)
+                      if not bind.required and bind.callable is None},
+            pick=_picker(names),
+            processors=tuple((i, processor) for i, processor in enumerate(processors) if processor is not None),
             column_keys=tuple(c.key for c in columns),
             column_types=tuple(c.type.dialect_impl(dialect) for c in columns),
             result_processors=[],
@@ -109,7 +104,7 @@ class Prepared:
         for i, processor in compiled.processors:  # most columns need no conversion
             if values[i] is not None:
                 values[i] = processor(values[i])
-        args = values if compiled.positional else {name: value for (name, _, _), value in zip(compiled.binds, values)}
+        args = values if compiled.positional else dict(zip(compiled.names, values))
         return _run(hot, compiled.sql, args)
 
     def first(self, params: dict[str, Any]) -> dict | None:
@@ -135,11 +130,11 @@ class Prepared:
 class _Hot:
     """This thread's connection to one app's database, and what the hot path needs to know of it."""
 
-    __slots__ = ("app_ref", "conn", "dialect", "dialect_name", "sqlite_path", "in_transaction", "commits")
+    __slots__ = ("app_ref", "conn", "dialect", "dialect_name", "sqlite_path", "writing", "commits")
 
     def __init__(self, app, engine) -> None:
         self.app_ref = weakref.ref(app)
-        self.in_transaction = False
+        self.writing = False  # in a transaction or a write: a lost statement is never resent
         self.commits = 0  # since this connection last checkpointed the WAL (SQLite)
         self.dialect = engine.dialect
         self.dialect_name = engine.dialect.name
@@ -217,7 +212,7 @@ def transaction():
     writer = acquire_writer(hot.sqlite_path)  # not a nested `with`: this runs twice per scan
     try:
         cursor = _run(hot, "BEGIN IMMEDIATE" if hot.dialect_name == "sqlite" else "BEGIN", ())
-        hot.in_transaction = True
+        hot.writing = True
         try:
             yield
         except BaseException:
@@ -227,7 +222,7 @@ def transaction():
         else:
             cursor.execute("COMMIT")
         finally:
-            hot.in_transaction = False
+            hot.writing = False
             cursor.close()
     finally:
         release_writer(writer)
@@ -248,11 +243,11 @@ def write(statement: Prepared, params: dict[str, Any]) -> tuple[list, int]:
         with transaction():
             return _fetch(statement._execute(hot, params))
     writer = acquire_writer(hot.sqlite_path)
-    hot.in_transaction = True  # not resent: it may have been applied
+    hot.writing = True
     try:
         result = _fetch(statement._execute(hot, params))
     finally:
-        hot.in_transaction = False
+        hot.writing = False
         release_writer(writer)
     _committed(hot)
     return result
@@ -292,12 +287,13 @@ def _checkpoint(hot: _Hot) -> None:
 def _run(hot: _Hot, sql: str, args):
     """Execute on the hot connection; a connection that died since its last statement (the
     database restarted) is replaced and the statement sent again: it never reached the server.
-    Inside a transaction the transaction is lost with the connection, so the error stands."""
+    While writing the error stands: a transaction is lost with the connection, and a write on
+    its own may have been applied."""
     cursor = hot.conn.cursor()
     try:
         cursor.execute(sql, args)
     except hot.dialect.dbapi.OperationalError:
-        if hot.in_transaction or hot.usable():
+        if hot.writing or hot.usable():
             raise
         log.warning("database connection lost; reconnecting")
         hot.reopen(db.engine)

@@ -207,10 +207,10 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
     distance = _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
     values = _new_shift(user_id, row["volunteer_unit_id"], post, distance, scan, client_request_id, now, rules)
     try:
-        shift_id = fastsql.write(_INSERT_SHIFT, values)[0][0][0]
+        rows, _ = fastsql.write(_INSERT_SHIFT, values)
     except fastsql.integrity_error():
         return _explain_refused_start(user_id, client_request_id), False
-    values.update(id=shift_id, post_name=post["name"], post_code=post["code"])
+    values.update(id=rows[0][0], post_name=post["name"], post_code=post["code"])
     return _with_defaults(values), True
 
 
@@ -227,13 +227,13 @@ def _start_at_known_post(user_id: int, code: payload.PostCode, scan: Scan, clien
         return None
     values = _new_shift(user_id, None, post, fence.distance_m, scan, client_request_id, now, rules)
     try:
-        inserted = fastsql.write(_INSERT_SHIFT_AT_KNOWN_POST, {**values, **post["guard"]})[0]
+        rows, _ = fastsql.write(_INSERT_SHIFT_AT_KNOWN_POST, {**values, **post["guard"]})
     except fastsql.integrity_error():
         return _explain_refused_start(user_id, client_request_id), False
-    if not inserted:
+    if not rows:
         return None
-    inserted = inserted[0]
-    values.update(id=inserted[0], unit_id=inserted[1], post_name=post["name"], post_code=post["code"])
+    (shift_id, unit_id), = rows
+    values.update(id=shift_id, unit_id=unit_id, post_name=post["name"], post_code=post["code"])
     return _with_defaults(values), True
 
 
@@ -298,7 +298,8 @@ def _close(shift_id: int, flags_read: list[str], new_flags: list[str], changes: 
     flags are merged, never overwritten."""
     if not flags_read:
         review = _review(hours.merge_flags([], new_flags))
-        if fastsql.write(_CLOSE_OPEN_UNFLAGGED_SHIFT, {"b_shift_id": shift_id, **changes, **review})[1] == 1:
+        _, closed = fastsql.write(_CLOSE_OPEN_UNFLAGGED_SHIFT, {"b_shift_id": shift_id, **changes, **review})
+        if closed == 1:
             return review
     with fastsql.transaction():
         latest = _SHIFT_STATE.first({"shift_id": shift_id})
