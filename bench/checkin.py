@@ -210,6 +210,9 @@ def main() -> None:
                 lambda d, l, e: [trivial_client(port, d, l, e) for _ in range(args.clients)],
                 args.seconds / args.rounds)))
         checkin, trivial = combined(checkin_slices), combined(trivial_slices)
+        # Each round's own ratio: how steady the result is, not just its average.
+        round_ratios = [len(c["latencies"]) / c["elapsed"] / (len(t["latencies"]) / t["elapsed"])
+                        for c, t in zip(checkin_slices, trivial_slices)]
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
@@ -220,6 +223,7 @@ def main() -> None:
               f"server CPU {r['server_cpu_ms_per_request']:.3f} ms/request  "
               f"client CPU {r['client_cpu_ms_per_request']:.3f} ms/request  busy cores {r['busy_cores']:.2f}  "
               f"({r['requests']} requests, {r['errors']} errors)")
+    print("ratio in each round: " + ", ".join(f"{r:.3f}" for r in round_ratios))
     print(f"load average while measuring: {os.getloadavg()[0]:.2f} (other work on the machine skews the rates)")
     print(json.dumps({
         "checkin_rps": round(checkin["rps"], 1), "trivial_rps": round(trivial["rps"], 1),
@@ -228,6 +232,7 @@ def main() -> None:
         "errors": checkin["errors"] + trivial["errors"], "workers": args.workers,
         "checkin_cpu_ms": round(checkin["server_cpu_ms_per_request"], 3),
         "trivial_cpu_ms": round(trivial["server_cpu_ms_per_request"], 3),
+        "ratio_min_round": round(min(round_ratios), 3),
     }))
 
 
