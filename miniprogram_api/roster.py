@@ -6,7 +6,7 @@ import math
 from flask import current_app, request
 
 from miniprogram_api import bp
-from server import callers, geo, reminders, rosters, spot_checks
+from server import callers, geo, reminders, roster_queries, spot_checks
 from server.clock import county_zone, local_iso, utcnow
 from server.errors import ApiError, ValidationError
 from server.inputs import query_int
@@ -18,7 +18,7 @@ FILE_FIELD = "file"
 def my_roster():
     """Slots the caller is on that have not ended, soonest first (``days`` ahead, default 30)."""
     caller, tz, now = callers.current(), county_zone(), utcnow()
-    rows = rosters.upcoming_for(caller.id, now, query_int("days", low=1, high=90, default=30))
+    rows = roster_queries.upcoming_for(caller.id, now, query_int("days", low=1, high=90, default=30))
     sent = reminders.status_of([row["id"] for row in rows], caller.id)
     return {"items": [{
         "slot_id": row["id"],

@@ -22,7 +22,6 @@ from server.pdf_font import a4_with_cjk
 
 s = Shift.__table__.c
 RED, INK, GREY, BAR = (200, 16, 46), (34, 34, 34), (110, 110, 110), (214, 64, 69)
-WEEKDAYS = "一二三四五六日"
 SHOWN_UNITS = 3
 
 

@@ -34,6 +34,14 @@ def local_iso(instant: datetime | None, tz: ZoneInfo | None = None) -> str | Non
     return instant.astimezone(tz or county_zone()).isoformat(timespec="seconds")
 
 
+WEEKDAY_NAMES = "一二三四五六日"
+
+
+def weekday_name(day: date) -> str:
+    """一 for Monday … 日 for Sunday, as in 星期一 and 周日."""
+    return WEEKDAY_NAMES[day.weekday()]
+
+
 def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """UTC instants covering the local dates first..last inclusive."""
     start = datetime.combine(first, time(0), tz).astimezone(timezone.utc)

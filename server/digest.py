@@ -11,12 +11,11 @@ import sqlalchemy as sa
 
 from server import coverage, late_missed, permissions
 from server.callers import Caller
-from server.clock import local_iso
+from server.clock import local_iso, weekday_name
 from server.db import db
 from server.models import Post, Shift, Unit, User
 
 s = Shift.__table__.c
-WEEKDAYS = "一二三四五六日"
 
 
 def daily(caller: Caller | None, day: date, now: datetime, tz, late_after: timedelta) -> dict:
@@ -64,7 +63,7 @@ def _span(slot: dict, tz) -> str:
 
 
 def text(digest: dict, day: date) -> str:
-    lines = [f"【红马甲每日通报】{day.year}年{day.month}月{day.day}日（星期{WEEKDAYS[day.weekday()]}）"]
+    lines = [f"【红马甲每日通报】{day.year}年{day.month}月{day.day}日（星期{weekday_name(day)}）"]
     counts = digest["counts"]
     lines.append(f"排班 {counts['assigned']} 人次，迟到 {counts['late']} 人次，缺岗 {counts['missed']} 人次，"
                  f"未扫码下岗 {counts['auto_closed']} 条。")

@@ -13,12 +13,12 @@ streams from the database cursor to the file without being held in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Callable, Iterable, Iterator
 
 import sqlalchemy as sa
 
-from server import hours as rules, permissions
+from server import hours as rules, permissions, report_periods as periods
 from server.callers import Caller
 from server.db import db
 from server.errors import NotFound, ValidationError
@@ -28,7 +28,6 @@ from server.serialize import mask_phone
 GROUPINGS = ("volunteer", "unit", "post", "district", "day", "week", "month")
 # Ten years of days; longer ranges are a typo, not a report.
 MAX_RANGE_DAYS = 3660
-WEEKDAYS = "一二三四五六日"
 
 s = Shift.__table__.c
 posts_t, units_t, users_t, districts_t = Post.__table__, Unit.__table__, User.__table__, District.__table__
@@ -270,67 +269,20 @@ def _bucket(group_by: str):
     return sa.func.date(s.local_date, "weekday 0", "-6 days")  # the Monday on or before
 
 
-def _as_date(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
 def _by_period(caller: Caller, group_by: str, first: date, last: date, filters: Filters) -> list[dict]:
     bucket = _bucket(group_by)
     query = sa.select(bucket.label("bucket"), *_metric_columns()).where(
         _FINISHED, _NOT_REJECTED, *shift_conditions(caller, first, last, filters)).group_by(bucket)
     found = {}
     for row in db.session.execute(query):
-        key = str(row.bucket) if group_by == "month" else _as_date(row.bucket)
+        key = str(row.bucket) if group_by == "month" else periods.as_date(row.bucket)
         found[key] = row
     rows = []
-    for key, start, end in _buckets(group_by, first, last):
+    for key, start, end in periods.buckets(group_by, first, last):
         lookup = start if group_by == "day" else key  # weeks by their Monday, months by "YYYY-MM"
-        rows.append({"key": _bucket_key(group_by, key, start), "name": _bucket_name(group_by, start, end),
+        rows.append({"key": periods.bucket_key(group_by, key, start), "name": periods.bucket_name(group_by, start, end),
                      "from": start.isoformat(), "to": end.isoformat(), **_figures(found.get(lookup))})
     return rows
-
-
-def _buckets(group_by: str, first: date, last: date) -> Iterator[tuple]:
-    """Every day, week or month touching [first, last], clipped to it; empty ones included."""
-    day = first
-    while day <= last:
-        if group_by == "day":
-            end = day
-            key = day
-        elif group_by == "week":
-            monday = day - timedelta(days=day.weekday())
-            end = min(monday + timedelta(days=6), last)
-            key = monday
-            yield key, day, end
-            day = end + timedelta(days=1)
-            continue
-        else:
-            next_month = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-            end = min(next_month - timedelta(days=1), last)
-            key = day.strftime("%Y-%m")
-        yield key, day, end
-        day = end + timedelta(days=1)
-
-
-def _bucket_key(group_by: str, key, start: date) -> str:
-    if group_by == "week":
-        year, week, _ = key.isocalendar()
-        return f"{year}-W{week:02d}"
-    if group_by == "day":
-        return start.isoformat()
-    return key
-
-
-def _bucket_name(group_by: str, start: date, end: date) -> str:
-    if group_by == "day":
-        return f"{start.isoformat()}（周{WEEKDAYS[start.weekday()]}）"
-    if group_by == "week":
-        return f"{start.isoformat()}～{end.strftime('%m-%d')}"
-    return f"{start.year}年{start.month}月"
 
 
 # --- volunteer -----------------------------------------------------------------------------

@@ -5,9 +5,12 @@ import itertools
 from dataclasses import dataclass
 
 from server import posts as post_service, tokens
-from server.clock import utcnow
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from server.clock import local_date, utcnow
 from server.db import db
-from server.models import District, Post, Unit, User
+from server.models import District, Post, Shift, Unit, User
 from werkzeug.security import generate_password_hash
 
 _seq = itertools.count(1)
@@ -100,3 +103,21 @@ class County:
             post_east2=post(east, name="朱子广场", lat=BASE_LAT + 0.01, kind="park"),
             post_west=post(west, name="星江公园南门", lat=BASE_LAT - 0.01, kind="park"),
         )
+
+
+def shift(volunteer: User, post_: Post, started_at: datetime, ended_at: datetime | None, *,
+          tz: ZoneInfo = ZoneInfo("Asia/Shanghai"), **columns) -> Shift:
+    """A shift already on record, written straight to the database (not scanned).
+
+    Open when ``ended_at`` is None, else closed and credited its whole minutes;
+    ``columns`` set anything else (status, credited_minutes, flags, review_state...)."""
+    minutes = int((ended_at - started_at).total_seconds() // 60) if ended_at else 0
+    row = Shift(volunteer_id=volunteer.id, unit_id=volunteer.unit_id, post_id=post_.id,
+                status="open" if ended_at is None else "closed", source="scan",
+                started_at=started_at, ended_at=ended_at, local_date=local_date(started_at, tz),
+                credited_minutes=minutes, persuasions=0, flags=[], review_state="none")
+    for key, value in columns.items():
+        setattr(row, key, value)
+    db.session.add(row)
+    db.session.commit()
+    return row

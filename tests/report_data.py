@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from server.db import db
-from server.models import Shift
+from tests import factories
 
 TZ = ZoneInfo("Asia/Shanghai")
 COUNTED = {"none", "approved", "adjusted"}
@@ -54,12 +53,9 @@ def add_shift(volunteer, post, local_start: datetime, minutes: int, *, status: s
     credited = minutes if credited is None else credited
     if flags is None:
         flags = ["manual"] if source == "manual" else (["too_short"] if review_state == "pending" else [])
-    shift = Shift(volunteer_id=volunteer.id, unit_id=unit_id or volunteer.unit_id, post_id=post.id,
-                  status=status, source=source, started_at=started, ended_at=ended,
-                  local_date=local_start.date(), credited_minutes=0 if status == "open" else credited,
-                  persuasions=persuasions, flags=flags, review_state=review_state)
-    db.session.add(shift)
-    db.session.commit()
+    shift = factories.shift(volunteer, post, started, ended, tz=TZ, unit_id=unit_id or volunteer.unit_id,
+                            status=status, source=source, credited_minutes=0 if status == "open" else credited,
+                            persuasions=persuasions, flags=flags, review_state=review_state)
     return Made(shift.id, volunteer.id, shift.unit_id, post.id, post.district_id, local_start.date(), status,
                 review_state, source, shift.credited_minutes, persuasions)
 

@@ -5,8 +5,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from server import callers, rosters
-from server.db import db
-from server.models import Shift
+from tests import factories
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -17,20 +16,15 @@ def local(text: str) -> datetime:
 
 
 def shift(volunteer, post, start: str, end: str | None, *, status: str | None = None,
-          review_state: str = "none", credited: int | None = None, unit_id: int | None = None) -> Shift:
+          review_state: str = "none", credited: int | None = None, unit_id: int | None = None):
     """A shift from ``start`` to ``end`` (local text); ``end=None`` leaves it open."""
     started = local(start)
     ended = local(end) if end else None
     status = status or ("open" if ended is None else "closed")
     minutes = int((ended - started).total_seconds() // 60) if ended else 0
-    row = Shift(volunteer_id=volunteer.id, unit_id=unit_id or volunteer.unit_id, post_id=post.id, status=status,
-                source="scan", started_at=started, ended_at=ended,
-                local_date=started.astimezone(TZ).date(),
-                credited_minutes=0 if status == "open" else (minutes if credited is None else credited),
-                persuasions=0, flags=[], review_state=review_state)
-    db.session.add(row)
-    db.session.commit()
-    return row
+    return factories.shift(volunteer, post, started, ended, tz=TZ, unit_id=unit_id or volunteer.unit_id,
+                           status=status, review_state=review_state,
+                           credited_minutes=0 if status == "open" else (minutes if credited is None else credited))
 
 
 def slots(planner, post, day: str, start: str, end: str, *, needed: int | None = None, volunteers=(), unit=None,

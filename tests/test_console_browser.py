@@ -10,9 +10,8 @@ import pytest
 import requests
 
 from server import hours as rules
-from server.clock import local_date, zone
+from server.clock import zone
 from server.db import db
-from server.models import Shift
 from tests import factories
 
 from tests.factories import PASSWORD, at_post
@@ -32,15 +31,9 @@ def past_shift(volunteer, post, start, minutes, **extra):
     """A shift already on record (scanned days ago)."""
     end = start + timedelta(minutes=minutes)
     credit = rules.credit(start, end, min_minutes=15, max_minutes=240)
-    shift = Shift(volunteer_id=volunteer.id, unit_id=volunteer.unit_id, post_id=post.id, status="closed",
-                  source="scan", started_at=start, ended_at=end, local_date=local_date(start, SHANGHAI),
-                  credited_minutes=credit.minutes, persuasions=5, flags=credit.flags,
-                  review_state="pending" if credit.flags else "none")
-    for key, value in extra.items():
-        setattr(shift, key, value)
-    db.session.add(shift)
-    db.session.commit()
-    return shift
+    return factories.shift(volunteer, post, start, end, tz=SHANGHAI, credited_minutes=credit.minutes,
+                           persuasions=5, flags=credit.flags,
+                           review_state="pending" if credit.flags else "none", **extra)
 
 
 @pytest.fixture

@@ -152,18 +152,10 @@ def test_every_page_opens_for_every_console_role(client, county, role):
 
 def _shift(volunteer, post, minutes, **extra):
     from datetime import timedelta
-    from server.clock import local_date, utcnow, zone
-    from server.models import Shift
+    from server.clock import utcnow
     start = utcnow() - timedelta(hours=2)
-    shift = Shift(volunteer_id=volunteer.id, unit_id=volunteer.unit_id, post_id=post.id, status="closed",
-                  source="scan", started_at=start, ended_at=start + timedelta(minutes=minutes),
-                  local_date=local_date(start, zone("Asia/Shanghai")), credited_minutes=min(minutes, 240),
-                  persuasions=3, flags=[], review_state="none")
-    for key, value in extra.items():
-        setattr(shift, key, value)
-    db.session.add(shift)
-    db.session.commit()
-    return shift
+    return factories.shift(volunteer, post, start, start + timedelta(minutes=minutes),
+                           credited_minutes=min(minutes, 240), persuasions=3, **extra)
 
 
 def test_hours_page_shows_the_apis_figures_and_only_the_coordinators_unit(client, county):

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from flask import request
 
-from server import callers, roster_import, roster_json, rosters
+from server import callers, roster_import, roster_json, roster_queries, rosters
 from server.clock import county_zone, local_date, utcnow
 from server.console_api import bp
 from server.errors import ApiError, NotFound, ValidationError
@@ -75,7 +75,7 @@ def _refused(err: rosters.PlanRefused, labels: list[str], *, single: bool) -> Ap
 def _created(ids: list[int]) -> dict:
     caller, tz = callers.current(), county_zone()
     slots = [rosters.get(caller, slot_id) for slot_id in ids]
-    assigned = rosters.assignees(ids)
+    assigned = roster_queries.assignees(ids)
     return {"items": [roster_json.slot(s, tz, assigned=assigned.get(s.id, [])) for s in slots]}
 
 
@@ -134,10 +134,10 @@ def list_slots():
     last = query_date("to") or first + timedelta(days=6)
     if last < first or (last - first).days > 62:
         raise ValidationError("日期范围应在 62 天以内，且开始不晚于结束", field="to")
-    slots = rosters.slots_between(
+    slots = roster_queries.slots_between(
         callers.current(), first, last, post_id=query_int("post_id", low=1, high=_ID_MAX, default=None),
         district_id=query_int("district_id", low=1, high=_ID_MAX, default=None))
-    assigned = rosters.assignees([s.id for s in slots])
+    assigned = roster_queries.assignees([s.id for s in slots])
     return {"from": first.isoformat(), "to": last.isoformat(),
             "items": [roster_json.slot(s, tz, assigned=assigned.get(s.id, [])) for s in slots]}
 
@@ -145,7 +145,7 @@ def list_slots():
 @bp.get("/slots/<int:slot_id>")
 def get_slot(slot_id: int):
     slot = rosters.get(callers.current(), slot_id)
-    return roster_json.slot(slot, county_zone(), assigned=rosters.assignees([slot_id]).get(slot_id, []))
+    return roster_json.slot(slot, county_zone(), assigned=roster_queries.assignees([slot_id]).get(slot_id, []))
 
 
 @bp.delete("/slots/<int:slot_id>")
