@@ -159,3 +159,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(reports_cli)
     from server import roster_cli
     roster_cli.register(app)
+    from server.calendar_cli import calendar_cli
+    app.cli.add_command(calendar_cli)

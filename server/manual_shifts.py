@@ -4,19 +4,18 @@ volunteer (a missing shift) and then decided on in the review queue.
 Both are ``source = 'manual'`` and flagged ``manual``, so their minutes are
 reported apart from scanned ones. The 办法 (Art 11) wants records entered
 within 10 working days of the service: older additions are refused unless an
-admin makes them. Working days here are Monday to Friday; public holidays and
-the weekend days the State Council swaps into working days (调休) are not
-modelled, so around a holiday the limit is a little more generous than the
-calendar's.
+admin makes them. Working days are Monday to Friday, corrected by the public
+holidays and swapped working days (调休) entered in the calendar
+(server/workdays.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from server import audit, hours as rules, permissions
+from server import audit, hours as rules, permissions, workdays
 from server.callers import Caller
 from server.clock import local_date, parse_instant
 from server.db import db
@@ -38,18 +37,6 @@ class Limits:
     @classmethod
     def from_config(cls, config, tz) -> "Limits":
         return cls(config["MAX_SHIFT_MINUTES"], config["MANUAL_SHIFT_WORKING_DAYS"], tz)
-
-
-def working_days_since(day: date, today: date) -> int:
-    """Monday-to-Friday days after ``day`` up to and including ``today``."""
-    if today <= day:
-        return 0
-    full_weeks, rest = divmod((today - day).days, 7)
-    count = full_weeks * 5
-    for offset in range(1, rest + 1):
-        if (day + timedelta(days=offset)).weekday() < 5:
-            count += 1
-    return count
 
 
 def instant(body: dict, field: str, tz, label: str) -> datetime:
@@ -78,7 +65,7 @@ def parse_times(body: dict, now: datetime, limits: Limits, *, may_exceed: bool) 
 
 def check_deadline(started: datetime, now: datetime, limits: Limits, *, may_exceed: bool) -> None:
     day, today = local_date(started, limits.tz), local_date(now, limits.tz)
-    if may_exceed or working_days_since(day, today) <= limits.working_days:
+    if may_exceed or workdays.working_days_since_on_record(day, today) <= limits.working_days:
         return
     raise ApiError(f"服务结束已超过 {limits.working_days} 个工作日，不能再补录，请联系管理员",
                    code="MANUAL_SHIFT_TOO_OLD", status=422, field="started_at",

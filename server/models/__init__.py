@@ -11,3 +11,4 @@ from server.models.rosters import (  # noqa: F401
     DutySlot, ReminderConsent, SlotAssignment, SlotReminder, SpotCheck, SpotCheckTask, UnitTarget)
 from server.models.wechat import WechatToken  # noqa: F401
 from server.models.wxacode import WxaCode  # noqa: F401
+from server.models.calendar import CalendarDay  # noqa: F401
