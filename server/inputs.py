@@ -85,6 +85,17 @@ def boolean(body: dict, field: str, default: bool = False) -> bool:
     return value
 
 
+def date_field(body: dict, field: str, *, label: str, required: bool = True) -> date | None:
+    """A date in a JSON body, written 2026-11-26."""
+    raw = string(body, field, max_length=10, label=label, required=required)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f"{label}应为日期，如 2026-11-26", field=field)
+
+
 def query_date(field: str) -> date | None:
     raw = request.args.get(field)
     if raw is None or raw == "":

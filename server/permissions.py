@@ -132,6 +132,11 @@ def may_bypass_shift_limits(caller: Caller) -> bool:
     return caller.role == "admin"
 
 
+def may_edit_calendar(caller: Caller) -> bool:
+    """Enter public holidays and swapped working days: admins; everyone in the console reads them."""
+    return caller.role == "admin"
+
+
 def may_add_manual_shift(caller: Caller, volunteer_unit_id: int | None, post_district_id: int) -> bool:
     """A unit coordinator for its own people at any post, a district coordinator at its own posts."""
     if caller.role == "admin":

@@ -74,6 +74,11 @@ ENDPOINTS = [
      lambda w: {"reason": "多次代签"}, (403, 200, 404, 403, 403, 200)),
     ("reactivate a volunteer", "POST", lambda w: f"{V}/volunteers/{w.volunteer.id}/reactivate",
      lambda w: {}, (403, 409, 404, 403, 403, 409)),
+    ("the holiday calendar", "GET", lambda w: f"{V}/calendar?year=2026", None, (403, 200, 200, 200, 200, 200)),
+    ("enter a holiday", "POST", lambda w: f"{V}/calendar", lambda w: {"from": "2026-10-01", "kind": "holiday"},
+     (403, 403, 403, 403, 403, 201)),
+    ("clear a holiday", "POST", lambda w: f"{V}/calendar/clear", lambda w: {"from": "2026-10-01"},
+     (403, 403, 403, 403, 403, 200)),
     ("a certificate", "GET", lambda w: f"{V}/volunteers/{w.volunteer.id}/certificate.pdf", None,
      (403, 200, 404, 200, 200, 200)),
 ]

@@ -99,3 +99,33 @@ def test_the_calendar_refuses_what_cannot_be_meant(app):
     assert too_long.exit_code != 0 and "一次最多设置" in too_long.output
     assert calendar(app, "set", "2026-10-01", "--kind", "festival").exit_code != 0
     assert calendar(app, "list", "--json").output.strip() == '{"days": []}'
+
+
+def test_an_admin_enters_the_golden_week_in_the_console_and_coordinators_read_it(client, county):
+    admin = factories.headers(factories.console_user("admin"))
+    coordinator = factories.headers(factories.console_user("coordinator", unit_=county.unit_a))
+    res = client.post("/api/console/v1/calendar", headers=admin,
+                      json={"from": "2026-10-01", "to": "2026-10-07", "kind": "holiday", "name": "国庆节"})
+    assert res.status_code == 201 and len(res.get_json()["items"]) == 7
+    client.post("/api/console/v1/calendar", headers=admin, json={"from": "2026-10-10", "kind": "workday"})
+
+    listed = client.get("/api/console/v1/calendar", headers=coordinator, query_string={"year": 2026}).get_json()
+    assert [(d["date"], d["kind"]) for d in listed["items"]][-2:] == [("2026-10-07", "holiday"),
+                                                                      ("2026-10-10", "workday")]
+    assert listed["items"][0]["name"] == "国庆节"
+    cleared = client.post("/api/console/v1/calendar/clear", headers=admin, json={"from": "2026-10-10"})
+    assert cleared.get_json() == {"removed": 1}
+    assert len(client.get("/api/console/v1/calendar", headers=coordinator).get_json()["items"]) == 7
+
+
+def test_calendar_input_is_checked_field_by_field(client):
+    admin = factories.headers(factories.console_user("admin"))
+    for body, field in [({"kind": "holiday"}, "from"), ({"from": "10月1日", "kind": "holiday"}, "from"),
+                        ({"from": "2026-10-01", "kind": "festival"}, "kind"),
+                        ({"from": "2026-10-08", "to": "2026-10-01", "kind": "holiday"}, "to"),
+                        ({"from": "2026-10-09", "kind": "workday"}, "from")]:
+        res = client.post("/api/console/v1/calendar", headers=admin, json=body)
+        assert res.status_code == 422 and res.get_json()["error"]["field"] == field, (body, res.get_json())
+    res = client.get("/api/console/v1/calendar", headers=admin, query_string={"year": "二〇二六"})
+    assert res.status_code == 422 and res.get_json()["error"]["field"] == "year"
+    assert client.get("/api/console/v1/calendar", headers=admin).get_json()["items"] == []

@@ -28,3 +28,4 @@ from server.console_api import posters  # noqa: E402,F401  (posters, QR codes, r
 from server.console_api import photos  # noqa: E402,F401  (a shift's photos)
 from server.console_api import certificates, reports, reviews, volunteers  # noqa: E402,F401  (hours, reviews)
 from server.console_api import bulletin, coverage, duty, rankings, rosters, spot_checks  # noqa: E402,F401  (rosters)
+from server.console_api import calendar  # noqa: E402,F401  (holidays and swapped working days)

@@ -9,18 +9,10 @@ from server import callers, roster_import, roster_json, roster_queries, rosters
 from server.clock import county_zone, local_date, utcnow
 from server.console_api import bp
 from server.errors import ApiError, NotFound, ValidationError
-from server.inputs import integer, json_body, query_date, query_int, string
+from server.inputs import date_field, integer, json_body, query_date, query_int, string
 
 _ID_MAX = 2**31 - 1
 MAX_PATTERN_DAYS = 366
-
-
-def _date(body: dict, field: str, label: str) -> date:
-    raw = string(body, field, max_length=10, label=label)
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(f"{label}应为日期，如 2026-11-26", field=field)
 
 
 def _clock(body: dict, field: str, label: str):
@@ -82,7 +74,7 @@ def _created(ids: list[int]) -> dict:
 @bp.post("/slots")
 def create_slot():
     body = json_body()
-    spec = _spec(_common(body), _date(body, "date", "日期"))
+    spec = _spec(_common(body), date_field(body, "date", label="日期"))
     try:
         ids = rosters.plan(callers.current(), [spec], utcnow(), county_zone())
     except rosters.PlanRefused as err:
@@ -95,7 +87,7 @@ def create_weekly():
     """The same slot on chosen weekdays (1 = Monday … 7 = Sunday) from one date to another."""
     body = json_body()
     common = _common(body)
-    first, last = _date(body, "from", "开始日期"), _date(body, "to", "结束日期")
+    first, last = date_field(body, "from", label="开始日期"), date_field(body, "to", label="结束日期")
     if last < first:
         raise ValidationError("结束日期不能早于开始日期", field="to")
     if (last - first).days >= MAX_PATTERN_DAYS:
