@@ -18,10 +18,6 @@ calendar_cli = click.Group("calendar", help="Public holidays and swapped working
 _DATE = click.DateTime(["%Y-%m-%d"])
 
 
-def _entry(row) -> dict:
-    return {"date": row.day.isoformat(), "kind": row.kind, "name": row.name}
-
-
 @calendar_cli.command("set")
 @click.argument("first", type=_DATE)
 @click.argument("last", type=_DATE, required=False)
@@ -35,7 +31,7 @@ def calendar_set(first, last, kind: str, name: str | None, as_json: bool):
         rows = workdays.enter(first.date(), (last or first).date(), kind, name, utcnow())
     except ApiError as err:
         raise click.UsageError(err.message)
-    emit(as_json, {"days": [_entry(r) for r in rows]},
+    emit(as_json, {"days": [workdays.as_json(r) for r in rows]},
          f"{len(rows)} day(s) marked {kind}: {rows[0].day} to {rows[-1].day}")
 
 
@@ -58,5 +54,5 @@ def calendar_clear(first, last, as_json: bool):
 def calendar_list(year: int | None, as_json: bool):
     """The days entered (of one year)."""
     rows = workdays.entered(year)
-    emit(as_json, {"days": [_entry(r) for r in rows]},
+    emit(as_json, {"days": [workdays.as_json(r) for r in rows]},
          "\n".join(f"{r.day}  {r.kind:<8} {r.name or ''}".rstrip() for r in rows) or "no days entered")

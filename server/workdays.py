@@ -53,6 +53,10 @@ def working_days_since_on_record(day: date, today: date) -> int:
     return working_days_since(day, today, on_record(day, today) if today > day else {})
 
 
+def as_json(row: CalendarDay) -> dict:
+    return {"date": row.day.isoformat(), "kind": row.kind, "name": row.name}
+
+
 def entered(year: int | None = None) -> list[CalendarDay]:
     query = sa.select(CalendarDay).order_by(CalendarDay.day)
     if year is not None:

@@ -11,10 +11,6 @@ from server.inputs import date_field, json_body, string
 from server.models.calendar import KINDS
 
 
-def _entry(row) -> dict:
-    return {"date": row.day.isoformat(), "kind": row.kind, "name": row.name}
-
-
 def _require_editor() -> None:
     if not permissions.may_edit_calendar(callers.current()):
         raise Forbidden("只有管理员可以设置节假日", code="FORBIDDEN")
@@ -31,7 +27,7 @@ def calendar_days():
     raw = request.args.get("year", "")
     if raw and not (raw.isdigit() and 2000 <= int(raw) <= 2100):
         raise ValidationError("year 应为年份，如 2026", field="year")
-    return {"items": [_entry(r) for r in workdays.entered(int(raw) if raw else None)], "next_cursor": None}
+    return {"items": [workdays.as_json(r) for r in workdays.entered(int(raw) if raw else None)], "next_cursor": None}
 
 
 @bp.post("/calendar")
@@ -42,7 +38,7 @@ def enter_calendar_days():
     first, last = _span(body)
     kind = string(body, "kind", max_length=16, label="类型", choices=KINDS)
     name = string(body, "name", max_length=64, required=False, label="名称")
-    return {"items": [_entry(r) for r in workdays.enter(first, last, kind, name, utcnow())]}, 201
+    return {"items": [workdays.as_json(r) for r in workdays.enter(first, last, kind, name, utcnow())]}, 201
 
 
 @bp.post("/calendar/clear")
