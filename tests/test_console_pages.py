@@ -135,7 +135,7 @@ def test_next_parameter_cannot_redirect_off_site(client, admin):
 # --- every page, every console role ----------------------------------------------------------
 
 PAGES = ["/console/", "/console/duty/now", "/console/duty", "/console/hours", "/console/reviews",
-         "/console/posts", "/console/rosters", "/console/volunteers"]
+         "/console/posts", "/console/rosters", "/console/volunteers", "/console/calendar"]
 
 
 @pytest.mark.parametrize("role", ["coordinator_unit", "coordinator_district", "leader", "admin"])
@@ -280,6 +280,31 @@ def test_a_long_review_queue_pages_on(client, county):
     link = _re.search(r'href="(/console/reviews\?cursor=[^"]+)">下一页', first).group(1)
     second = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert second.count('class="card review-item"') == 1 and "下一页" not in second
+
+
+def test_admin_enters_the_golden_week_and_a_coordinator_only_reads_it(client, admin, county):
+    sign_in(client, "admin1")
+    token = csrf_of(client.get("/console/calendar?year=2026").get_data(as_text=True))
+    client.post("/console/calendar", data={"csrf_token": token, "from": "2026-10-01", "to": "2026-10-07",
+                                           "kind": "holiday", "name": "国庆节", "year": "2026"})
+    refused = client.post("/console/calendar", data={"csrf_token": token, "from": "2026-10-09",
+                                                     "kind": "workday", "year": "2026"}, follow_redirects=True)
+    assert "未保存" in refused.get_data(as_text=True)  # a Friday is a working day already
+    client.post("/console/calendar", data={"csrf_token": token, "from": "2026-10-10", "kind": "workday",
+                                           "name": "国庆节调休", "year": "2026"})
+    client.post("/console/calendar/clear", data={"csrf_token": token, "day": "2026-10-07", "year": "2026"})
+    page = client.get("/console/calendar?year=2026").get_data(as_text=True)
+    assert "<td>2026-10-01</td>" in page and "<td>2026-10-06</td>" in page and "<td>2026-10-07</td>" not in page
+    assert "国庆节调休" in page and "调休上班" in page
+
+    client.post("/console/logout", data={"csrf_token": token})
+    factories.console_user("coordinator", unit_=county.unit_a, username="ca")
+    sign_in(client, "ca")
+    page = client.get("/console/calendar?year=2026").get_data(as_text=True)
+    assert "<td>2026-10-01</td>" in page and 'action="/console/calendar"' not in page  # no form to change it
+    res = client.post("/console/calendar/clear", data={"csrf_token": csrf_of(page), "day": "2026-10-01"})
+    assert res.status_code == 403
+    assert "<td>2026-10-01</td>" in client.get("/console/calendar?year=2026").get_data(as_text=True)
 
 
 def test_the_console_cookie_opens_no_door_in_the_apis(client, admin):
