@@ -22,13 +22,6 @@ days_t = CalendarDay.__table__
 MAX_RANGE_DAYS = 62  # a holiday with its swapped days fits; a longer range is a typo
 
 
-def is_working_day(day: date, calendar: Mapping[date, str]) -> bool:
-    kind = calendar.get(day)
-    if kind is not None:
-        return kind == "workday"
-    return day.weekday() < 5
-
-
 def working_days_since(day: date, today: date, calendar: Mapping[date, str] | None = None) -> int:
     """Working days after ``day`` up to and including ``today``."""
     if today <= day:
@@ -36,8 +29,8 @@ def working_days_since(day: date, today: date, calendar: Mapping[date, str] | No
     full_weeks, rest = divmod((today - day).days, 7)
     count = full_weeks * 5 + sum(1 for offset in range(1, rest + 1)
                                  if (day + timedelta(days=offset)).weekday() < 5)
-    for entered, kind in (calendar or {}).items():  # only the days that differ from their weekday
-        if day < entered <= today and (kind == "workday") != (entered.weekday() < 5):
+    for when, kind in (calendar or {}).items():  # only the days that differ from their weekday
+        if day < when <= today and (kind == "workday") != (when.weekday() < 5):
             count += 1 if kind == "workday" else -1
     return count
 
