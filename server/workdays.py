@@ -50,6 +50,12 @@ def as_json(row: CalendarDay) -> dict:
     return {"date": row.day.isoformat(), "kind": row.kind, "name": row.name}
 
 
+def year_of(text: str) -> int | None:
+    """A year asked for in a query string (2026), or None for anything else."""
+    text = text.strip()
+    return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else None
+
+
 def entered(year: int | None = None) -> list[CalendarDay]:
     query = sa.select(CalendarDay).order_by(CalendarDay.day)
     if year is not None:

@@ -25,9 +25,10 @@ def _span(body: dict):
 def calendar_days():
     """?year=2026: the days entered (all console roles: the deadlines depend on them)."""
     raw = request.args.get("year", "")
-    if raw and not (raw.isdigit() and 2000 <= int(raw) <= 2100):
+    year = workdays.year_of(raw)
+    if raw and year is None:
         raise ValidationError("year 应为年份，如 2026", field="year")
-    return {"items": [workdays.as_json(r) for r in workdays.entered(int(raw) if raw else None)], "next_cursor": None}
+    return {"items": [workdays.as_json(r) for r in workdays.entered(year)], "next_cursor": None}
 
 
 @bp.post("/calendar")
