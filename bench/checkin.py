@@ -48,7 +48,7 @@ def prepare(env: dict, clients: int) -> tuple[list[str], list[str]]:
     from server.clock import utcnow
     from server.db import db
     from server.models import District, Unit, User
-    from server import posts as post_service
+    from server.checkin import posts as post_service
 
     app = create_app()
     with app.app_context():

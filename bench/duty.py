@@ -107,7 +107,7 @@ def _people_on_duty_now(ctx, now: datetime) -> None:
 
 
 def duty(ctx) -> dict:
-    from server import duty as duty_service
+    from server.duty import on_duty as duty_service
     from server.callers import Caller
     from server.clock import county_zone, day_bounds
 
@@ -150,7 +150,7 @@ def _served(post_id: int, unit_id: int) -> bool:
 
 
 def duty_now(ctx) -> dict:
-    from server import duty as duty_service
+    from server.duty import on_duty as duty_service
     from server.clock import county_zone
 
     now = datetime.now(timezone.utc)
@@ -162,7 +162,7 @@ def duty_now(ctx) -> dict:
 
 
 def coverage_month(ctx) -> dict:
-    from server import coverage
+    from server.duty import coverage
 
     slots = _ensure_june_slots(ctx)
     first, last = _month(ctx)

@@ -67,8 +67,8 @@ def bomb_png(width: int, height: int) -> bytes:
 
 def measure(photo_path: str, runs: int, store_dir: str) -> dict:
     """Runs in the child process."""
-    from server.imaging import CONTENT_TYPE, PhotoTooLarge, process_photo
-    from server.storage import LocalStorage, photo_key, thumb_key
+    from server.evidence.imaging import CONTENT_TYPE, PhotoTooLarge, process_photo
+    from server.evidence.storage import LocalStorage, photo_key, thumb_key
 
     with open(photo_path, "rb") as f:
         upload = f.read()

@@ -66,7 +66,7 @@ def median_ms(run: Callable[[], object], repeat: int) -> tuple[float, float]:
 
 
 def month_by_unit(ctx: Context) -> dict:
-    from server import reports
+    from server.records import reports
 
     first, last = date(ctx.dataset.year, 6, 1), date(ctx.dataset.year, 6, 30)
 
@@ -80,7 +80,7 @@ def month_by_unit(ctx: Context) -> dict:
 
 
 def year_by_volunteer(ctx: Context) -> dict:
-    from server import reports
+    from server.records import reports
 
     def run():
         report = reports.hours(ctx.leader, "volunteer", ctx.dataset.first, ctx.dataset.last, reports.Filters())
@@ -93,7 +93,10 @@ def year_by_volunteer(ctx: Context) -> dict:
 
 def _export_in_child(url: str, first: str, last: str, rows: int, queue) -> None:
     """Runs in a fresh interpreter so its peak RSS is the export's, not the data generator's."""
-    from server import create_app, exports, reports, shift_records
+    from server import create_app
+    from server.records import exports
+    from server.records import reports
+    from server.records import shift_records
     from server.callers import Caller
     from server.clock import county_zone
 

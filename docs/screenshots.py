@@ -27,7 +27,8 @@ def main() -> None:
     from flask_migrate import upgrade
     from werkzeug.serving import make_server
 
-    from server import create_app, demo
+    from server import create_app
+    from server.cli import demo
 
     app = create_app()
     with app.app_context():

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from miniprogram_api import bp, wechat
+from miniprogram_api import bp
+from server.wechat import client as wechat
 from server import accounts, config, serialize, tokens
 from server.clock import utcnow
 from server.inputs import json_body, string

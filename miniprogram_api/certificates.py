@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from miniprogram_api import bp
 from server import callers
-from server.certificate_views import certificate_response
+from server.records.certificate_views import certificate_response
 from server.clock import county_zone, utcnow
 from server.errors import Forbidden
-from server.volunteers import own_record
+from server.records.volunteers import own_record
 
 
 @bp.get("/me/certificate.pdf")

@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import current_app, request
 
 from miniprogram_api import bp
-from server import callers, corrections, manual_shifts, serialize
+from server import callers, serialize
+from server.records import corrections
+from server.records import manual_shifts
 from server.clock import county_zone, utcnow
-from server.reviews import correction_json
+from server.records.reviews import correction_json
 
 
 def _limits() -> manual_shifts.Limits:

@@ -3,7 +3,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from miniprogram_api import bp
-from server import accounts, callers, hour_totals, serialize, shifts
+from server import accounts, callers, serialize
+from server.checkin import hour_totals
+from server.checkin import shifts
 from server.clock import county_zone, utcnow
 from server.db import db
 from server.errors import ValidationError

@@ -12,7 +12,8 @@ import math
 from flask import request
 
 from miniprogram_api import bp
-from server import callers, photos
+from server import callers
+from server.evidence import photos
 from server.clock import utcnow
 from server.errors import ApiError, ValidationError
 from server.models.photos import PHOTO_KINDS

@@ -3,7 +3,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from miniprogram_api import bp
-from server import geo, serialize
+from server import serialize
+from server.checkin import geo
 from server.db import db
 from server.inputs import query_float, query_int
 from server.models import Post

@@ -6,7 +6,11 @@ import math
 from flask import current_app, request
 
 from miniprogram_api import bp
-from server import callers, geo, reminders, roster_queries, spot_checks
+from server import callers
+from server.checkin import geo
+from server.duty import reminders
+from server.duty import roster_queries
+from server.duty import spot_checks
 from server.clock import county_zone, local_iso, utcnow
 from server.errors import ApiError, ValidationError
 from server.inputs import query_int

@@ -3,7 +3,9 @@ from __future__ import annotations
 from flask import current_app
 
 from miniprogram_api import bp
-from server import callers, photos, serialize, shifts
+from server import callers, serialize
+from server.evidence import photos
+from server.checkin import shifts
 from server.clock import county_zone, utcnow
 from server.errors import ApiError, ValidationError
 from server.inputs import boolean, encode_cursor, integer, json_body, number, query_cursor, query_int, string

@@ -38,7 +38,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from server import errorhandlers, cli, public, photo_files, verify
+    from server import errorhandlers, public
+    from server.cli import commands as cli
+    from server.evidence import photo_files
+    from server.records import verify
     from miniprogram_api import bp as mp_bp
     from server.console import bp as console_pages_bp
     from server.console_api import bp as console_bp

@@ -1,7 +1,7 @@
 """JSON shapes of the API's records. Times leave in the county's zone with its offset."""
 from __future__ import annotations
 
-from server import hours
+from server.checkin import hours
 from server.clock import local_iso
 
 

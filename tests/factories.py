@@ -4,7 +4,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from server import posts as post_service, tokens
+from server import tokens
+from server.checkin import posts as post_service
 from datetime import datetime
 from zoneinfo import ZoneInfo
 

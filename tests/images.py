@@ -10,7 +10,7 @@ from datetime import timedelta, timezone
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from server.imaging import (
+from server.evidence.imaging import (
     PhotoRejected,
     process_photo,
 )

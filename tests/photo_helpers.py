@@ -12,7 +12,7 @@ from PIL import Image
 from server.clock import utcnow
 from server.db import db
 from server.models import Photo, Shift
-from server.photo_files import storage
+from server.evidence.photo_files import storage
 from tests import factories
 from tests.factories import at_post
 from tests.images import camera_exif, encode, make_scene  # noqa: F401  (re-exported)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from server import callers, rosters
+from server import callers
+from server.duty import rosters
 from tests import factories
 
 TZ = ZoneInfo("Asia/Shanghai")

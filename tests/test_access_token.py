@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from flask import current_app
 
-from miniprogram_api import access_token
+from server.wechat import access_token
 from server.db import db
 from server.models import WechatToken
 from tests.fake_wechat import APPID

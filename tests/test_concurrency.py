@@ -60,7 +60,7 @@ def test_twenty_retries_of_one_request_return_the_same_shift(live_server, county
 
 def test_scans_recover_after_the_database_connection_is_lost(client, county):
     """PostgreSQL restarts happen; the next scan after a broken connection must work again."""
-    from server import fastsql
+    from server.checkin import fastsql
     volunteer = factories.volunteer(county.unit_a)
     headers = factories.headers(volunteer)
     assert client.post("/api/mp/v1/shifts", json=at_post(county.post_east), headers=headers).status_code == 201
@@ -75,7 +75,7 @@ def test_scans_recover_after_the_database_connection_is_lost(client, county):
 def test_the_first_scan_after_a_postgresql_restart_works(app, client, county):
     """A restart closes every server-side session; the worker's connection finds out only when it
     next speaks, and that scan must not be the one to fail."""
-    from server import fastsql
+    from server.checkin import fastsql
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no server to restart")
     volunteer = factories.volunteer(county.unit_a)
@@ -118,7 +118,8 @@ def _closing(now):
 
 def test_a_flag_raised_while_the_volunteer_scans_out_is_kept(app, client, county):
     """The scan-out reads the shift without a lock; a photo check may flag it before the write."""
-    from server import shift_flags, shifts
+    from server.checkin import shift_flags
+    from server.checkin import shifts
     from server.clock import utcnow
     volunteer = factories.volunteer(county.unit_a)
     shift_id = client.post("/api/mp/v1/shifts", json=at_post(county.post_east),
@@ -136,7 +137,7 @@ def test_a_flag_raised_while_the_volunteer_scans_out_is_kept(app, client, county
 
 
 def test_of_two_racing_scan_outs_only_one_closes_the_shift(app, client, county):
-    from server import shifts
+    from server.checkin import shifts
     from server.clock import utcnow
     from server.errors import ApiError
     volunteer = factories.volunteer(county.unit_a)
@@ -162,7 +163,7 @@ def test_scans_are_copied_into_the_database_file_every_so_many_commits(app, clie
     import shutil
     import sqlite3
 
-    from server import fastsql
+    from server.checkin import fastsql
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite only: PostgreSQL has no WAL file of ours to checkpoint")
     monkeypatch.setattr(fastsql, "CHECKPOINT_EVERY_COMMITS", 2)

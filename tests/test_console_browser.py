@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 import requests
 
-from server import hours as rules
+from server.checkin import hours as rules
 from server.clock import zone
 from server.db import db
 from tests import factories

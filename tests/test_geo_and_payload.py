@@ -4,7 +4,7 @@ import re
 import pytest
 
 from qr import payload
-from server import geo
+from server.checkin import geo
 
 SECRET = "test-secret-key-with-enough-length"
 

@@ -3,7 +3,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from server import hours, shifts
+from server.checkin import hours
+from server.checkin import shifts
 from server.clock import zone
 from server.db import db
 from server.models import AuditLog, Shift, User

@@ -8,7 +8,7 @@ import time
 import pytest
 from PIL import Image, ImageCms, ImageDraw, JpegImagePlugin
 
-from server.imaging import process_photo
+from server.evidence.imaging import process_photo
 from tests.images import (
     RED, camera_exif, encode, jpeg_claiming, make_scene, png_header, rejection,
     with_red_corner,

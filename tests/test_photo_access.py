@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from server import photo_urls, photos
+from server.evidence import photo_urls
+from server.evidence import photos
 from server.callers import load
 from server.clock import utcnow
 from server.db import db

@@ -8,9 +8,9 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from server.photo_files import storage
-from server.storage import photo_key
-from server.wechat_push import push_signature
+from server.evidence.photo_files import storage
+from server.evidence.storage import photo_key
+from server.wechat.push import push_signature
 from tests import factories
 from tests.factories import County
 from tests.fake_wechat import APPID, SECRET

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image, ImageCms, ImageDraw, ImageEnhance
 
-from server.imaging import (
+from server.evidence.imaging import (
     NEAR_DUPLICATE_MAX_DISTANCE,
     GpsPoint,
     difference_hash,

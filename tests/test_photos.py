@@ -16,8 +16,8 @@ from PIL import Image
 from server.clock import local_iso, utcnow
 from server.db import db
 from server.models import AuditLog
-from server.photo_files import storage
-from server.storage import LocalStorage, StorageError, photo_key, thumb_key
+from server.evidence.photo_files import storage
+from server.evidence.storage import LocalStorage, StorageError, photo_key, thumb_key
 from tests import factories
 from tests.photo_helpers import (
     camera_exif, close_shift_minutes_ago, encode, end_shift, local_exif_time, make_scene, photo_rows, read_stored,

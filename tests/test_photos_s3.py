@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from server.photo_files import storage
-from server.storage import S3Storage, photo_key, thumb_key
+from server.evidence.photo_files import storage
+from server.evidence.storage import S3Storage, photo_key, thumb_key
 from tests import factories
 from tests.photo_helpers import photo_rows, scene_jpeg, start_shift, stored_keys, upload
 from tests.test_storage import aws_env, s3_endpoint  # noqa: F401  (fixtures)

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from server.clock import utcnow
-from server.workdays import working_days_since
+from server.records.workdays import working_days_since
 from tests import factories
 from tests.report_data import TZ, add_shift
 

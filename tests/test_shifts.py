@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from server import posts as post_service
+from server.checkin import posts as post_service
 from server.clock import utcnow
 from server.db import db
 from server.models import Shift
@@ -153,7 +153,7 @@ def test_scan_just_inside_the_radius_is_accepted(client, county, h):
 
 
 def test_wgs84_location_is_converted_before_the_geofence(client, county, h):
-    from server import geo
+    from server.checkin import geo
     post = county.post_east
     # The WGS-84 point whose GCJ-02 image is the post: what a phone without type:'gcj02' reports.
     wgs_lat, wgs_lng = post.latitude, post.longitude

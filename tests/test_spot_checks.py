@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from server import callers, spot_checks
+from server import callers
+from server.duty import spot_checks
 from server.clock import utcnow
 from server.db import db
 from server.models import AuditLog, Photo, Shift

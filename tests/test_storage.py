@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from server import storage as storage_module
-from server.storage import (
+from server.evidence import storage as storage_module
+from server.evidence.storage import (
     InvalidKey,
     LocalStorage,
     S3Storage,

@@ -4,7 +4,7 @@ import json
 from datetime import date, datetime, time, timedelta
 
 from server.clock import utcnow
-from server.workdays import working_days_since
+from server.records.workdays import working_days_since
 from tests import factories
 from tests.report_data import TZ
 

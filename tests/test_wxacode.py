@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from miniprogram_api import access_token
-from server import posts as post_service, wxacode
+from server.wechat import access_token
+from server.checkin import posts as post_service
+from server.wechat import wxacode
 from server.db import db
 from server.models import WxaCode
 from tests import factories
@@ -137,7 +138,7 @@ def test_threads_fetching_a_district_all_renew_a_rejected_token(wechat_app, coun
 
 def test_a_wechat_error_falls_back_to_the_plain_qr_with_a_warning(client, h, county, fake_wechat, caplog):
     fake_wechat.wxacode_errors.append(45009)
-    with caplog.at_level(logging.WARNING, logger="server.wxacode"):
+    with caplog.at_level(logging.WARNING, logger="server.wechat.wxacode"):
         scanned = scan_png(poster(client, h, county.post_east))
     assert scanned == post_service.qr_url(county.post_east)
     assert any("errcode=45009" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
@@ -153,7 +154,7 @@ def test_a_failing_wechat_is_asked_a_few_times_per_batch_not_once_per_post(wecha
     east = [county.post_east, county.post_east2] + [factories.post(county.east) for _ in range(10)]
     fake_wechat.wxacode_errors.extend([-1] * 20)  # WeChat is down for good
     before = fetches(fake_wechat)
-    with caplog.at_level(logging.WARNING, logger="server.wxacode"):
+    with caplog.at_level(logging.WARNING, logger="server.wechat.wxacode"):
         result = wechat_app.test_cli_runner().invoke(args=[
             "posters", "export", "--district", str(county.east.id), "--out", str(tmp_path / "out"), "--json"])
     assert result.exit_code == 0, result.output
@@ -172,7 +173,7 @@ def test_a_misconfigured_app_build_falls_back_and_the_log_says_why(make_app, fak
         fake_wechat.wxacode_errors.clear()
         county = factories.County.build()
         h = factories.headers(factories.console_user("admin"))
-        with caplog.at_level(logging.WARNING, logger="server.wxacode"):
+        with caplog.at_level(logging.WARNING, logger="server.wechat.wxacode"):
             scanned = scan_png(poster(app.test_client(), h, county.post_west))
         assert scanned == post_service.qr_url(county.post_west)
     assert any("errcode=40097" in r.getMessage() for r in caplog.records)
@@ -183,11 +184,11 @@ def test_unreachable_wechat_falls_back_to_the_plain_qr(make_app, caplog):
     with app.app_context():
         county = factories.County.build()
         h = factories.headers(factories.console_user("leader"))
-        with caplog.at_level(logging.WARNING, logger="server.wxacode"):
+        with caplog.at_level(logging.WARNING, logger="server.wechat.wxacode"):
             res = app.test_client().get(f"{API}/districts/{county.east.id}/posters.pdf", headers=h)
         assert res.status_code == 200
         assert scan_pdf(res.data) == [post_service.qr_url(p) for p in (county.post_east, county.post_east2)]
-    assert any("unreachable" in r.getMessage() for r in caplog.records if r.name == "server.wxacode")
+    assert any("unreachable" in r.getMessage() for r in caplog.records if r.name == "server.wechat.wxacode")
 
 
 def test_without_credentials_wechat_is_not_asked(make_app, fake_wechat):

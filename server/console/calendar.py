@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from server import permissions, workdays
+from server import permissions
+from server.records import workdays
 from server.clock import county_zone, local_date, utcnow, weekday_name
 from server.console import bp, forms
 from server.errors import ApiError, Forbidden, ValidationError

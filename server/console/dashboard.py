@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import g, render_template
 
-from server import reports
+from server.records import reports
 from server.clock import county_zone, local_date, utcnow
 from server.console import api, bp
 from server.console.charts import Bar, bar_chart, column_chart

@@ -4,7 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import g, render_template, request
 
-from server import permissions, photos as photo_service
+from server import permissions
+from server.evidence import photos as photo_service
 from server.clock import utcnow
 from server.console import api, bp
 from server.console_api import duty as duty_api

@@ -5,7 +5,9 @@ import sqlalchemy as sa
 from flask import g, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from server import exports, permissions, reports
+from server import permissions
+from server.records import exports
+from server.records import reports
 from server.console import api, bp
 from server.console_api import reports as reports_api
 from server.db import db

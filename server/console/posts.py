@@ -4,7 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request, url_for
 
-from server import permissions, posts as post_service
+from server import permissions
+from server.checkin import posts as post_service
 from server.clock import utcnow
 from server.console import bp, forms
 from server.console_api import posters as posters_api

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
-from server import reviews
+from server.records import reviews
 from server.clock import utcnow
 from server.console import api, bp
 from server.console_api import reviews as reviews_api

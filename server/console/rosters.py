@@ -6,7 +6,9 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request, url_for
 
-from server import permissions, roster_import, rosters
+from server import permissions
+from server.duty import roster_import
+from server.duty import rosters
 from server.clock import county_zone, local_date, utcnow
 from server.console import api, bp, forms
 from server.console_api import rosters as rosters_api

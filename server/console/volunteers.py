@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 
-from server import volunteers
+from server.records import volunteers
 from server.clock import utcnow
 from server.console import api, bp
 from server.console_api import certificates as certificates_api, volunteers as volunteers_api

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from flask import Response, current_app, request
 
-from server import bulletin, callers, permissions
+from server import callers, permissions
+from server.duty import bulletin
 from server.clock import county_zone, local_date, utcnow
 from server.console_api import bp
 from server.errors import Forbidden

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import request
 
-from server import callers, permissions, workdays
+from server import callers, permissions
+from server.records import workdays
 from server.clock import utcnow
 from server.console_api import bp
 from server.errors import Forbidden, ValidationError

@@ -1,10 +1,11 @@
 """A volunteer's service-hour certificate, printed by a coordinator."""
 from __future__ import annotations
 
-from server import callers, volunteers
+from server import callers
+from server.records import volunteers
 from server.clock import county_zone, utcnow
 from server.console_api import bp
-from server.certificate_views import certificate_response
+from server.records.certificate_views import certificate_response
 
 
 @bp.get("/volunteers/<int:volunteer_id>/certificate.pdf")

@@ -5,7 +5,10 @@ from datetime import timedelta
 
 from flask import current_app, request
 
-from server import callers, coverage, digest, roster_json
+from server import callers
+from server.duty import coverage
+from server.duty import digest
+from server.duty import roster_json
 from server.clock import county_zone, local_date, local_iso, utcnow
 from server.console_api import bp
 from server.errors import ValidationError

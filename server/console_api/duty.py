@@ -5,7 +5,9 @@ from datetime import date, timedelta
 
 from flask import current_app, request
 
-from server import callers, duty, roster_json
+from server import callers
+from server.duty import on_duty as duty
+from server.duty import roster_json
 from server.clock import county_zone, day_bounds, local_iso, parse_instant, utcnow
 from server.console_api import bp
 from server.errors import ValidationError

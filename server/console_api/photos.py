@@ -2,7 +2,8 @@
 a page showing them asks again rather than keeping them."""
 from __future__ import annotations
 
-from server import callers, photos
+from server import callers
+from server.evidence import photos
 from server.clock import utcnow
 from server.console_api import bp
 

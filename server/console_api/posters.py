@@ -17,7 +17,9 @@ from flask import request, send_file
 from flask.typing import ResponseReturnValue
 
 from qr import images
-from server import callers, permissions, posters, posts as post_service, serialize
+from server import callers, permissions, serialize
+from server.checkin import posters
+from server.checkin import posts as post_service
 from server.clock import utcnow
 from server.db import db
 from server.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable, ValidationError

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from server import callers, rankings
+from server import callers
+from server.duty import rankings
 from server.clock import county_zone, local_date, local_iso, utcnow
 from server.console_api import bp
 from server.errors import ValidationError

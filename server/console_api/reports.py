@@ -5,7 +5,11 @@ import tempfile
 
 from flask import Response, request, send_file, stream_with_context
 
-from server import callers, exports, national_export, reports, shift_records
+from server import callers
+from server.records import exports
+from server.records import national_export
+from server.records import reports
+from server.records import shift_records
 from server.clock import county_zone, local_date, utcnow
 from server.console_api import bp
 from server.errors import ValidationError

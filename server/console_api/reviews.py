@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from server import callers, manual_shifts, reviews
+from server import callers
+from server.records import manual_shifts
+from server.records import reviews
 from server.clock import county_zone, utcnow
 from server.console_api import bp
 from server.inputs import encode_cursor, query_cursor, query_int

@@ -5,7 +5,11 @@ from datetime import date, timedelta
 
 from flask import request
 
-from server import callers, roster_import, roster_json, roster_queries, rosters
+from server import callers
+from server.duty import roster_import
+from server.duty import roster_json
+from server.duty import roster_queries
+from server.duty import rosters
 from server.clock import county_zone, local_date, utcnow
 from server.console_api import bp
 from server.errors import ApiError, NotFound, ValidationError

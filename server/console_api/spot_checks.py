@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from server import callers, spot_checks
+from server import callers
+from server.duty import spot_checks
 from server.clock import county_zone, local_iso, utcnow
 from server.console_api import bp
 from server.inputs import integer, json_body, string

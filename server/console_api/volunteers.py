@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import request
 
-from server import callers, volunteers
+from server import callers
+from server.records import volunteers
 from server.clock import county_zone, utcnow
 from server.console_api import bp
 from server.errors import BadRequest

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from server.hours import FINISHED_SQL
+from server.checkin.hours import FINISHED_SQL
 from server.models.shifts import Shift
 
 _c = Shift.__table__.c

@@ -1,0 +1,6 @@
+"""Check-in: a volunteer scans a post's code to start and end a shift (the hot path),
+and the rules that turn shifts into hours: posts, geofence, flags, hours, totals.
+
+May import the platform (server top-level modules, server.models), qr and server.wechat;
+never server.records, server.duty, server.evidence or any view package.
+"""

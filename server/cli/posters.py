@@ -1,0 +1,71 @@
+"""``flask --app server posters export``: a district's posters, ready for the print shop."""
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from server.checkin import posters
+from server.clock import utcnow
+from server.errors import ApiError
+from server.checkin.posters import FontMissing
+
+posters_cli = click.Group("posters", help="Printable QR posters for posts.")
+
+
+@posters_cli.command("export")
+@click.option("--district", "district_id", type=int, default=None, help="Only this district's active posts.")
+@click.option("--post", "post_ids", type=int, multiple=True, help="Only this post (repeatable; inactive too).")
+@click.option("--paper", type=click.Choice(posters.PAPERS, case_sensitive=False), default="A5", show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for <post id>.png and posters.pdf; created if missing.")
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="Processes drawing posters (default POSTER_WORKERS).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def export_command(district_id, post_ids, paper, out_dir: Path, workers, as_json: bool):
+    """Posters for every active post, or for a district or some posts.
+
+    Leaves exactly one <post id>.png per post and posters.pdf (one poster a
+    page) in --out. Nothing is written if the font is missing, no post
+    matches, or any poster fails.
+    """
+    try:
+        font_file = posters.font()
+        batch = posters.Batch.of(posters.select(district_id=district_id, post_ids=post_ids), paper, utcnow())
+    except FontMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    except ApiError as err:
+        raise click.ClickException(err.message) from None
+
+    if batch.codes.enabled:
+        with _progress_bar(len(batch.posts), "mini-program codes") as bar:
+            batch.prepare(progress=(lambda done: bar.update(done - bar.pos)) if bar else None)
+    with _progress_bar(len(batch.posts), f"{batch.paper} posters") as bar:
+        try:
+            files = posters.export(batch, out_dir, font_file, workers=workers,
+                                   progress=(lambda done: bar.update(done - bar.pos)) if bar else None)
+        except (FontMissing, ValueError) as exc:
+            raise click.ClickException(f"no posters written: {exc}") from None
+
+    plain = len(batch.posts) - batch.official_codes
+    summary = {"out": str(out_dir), "paper": batch.paper, "posts": len(batch.posts),
+               "files": [f.name for f in files], "official_codes": batch.official_codes, "plain_codes": plain}
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    click.echo(f"{len(batch.posts)} {batch.paper} poster(s) in {out_dir}: "
+               f"{len(batch.posts)} PNG file(s) and posters.pdf")
+    if batch.codes.enabled:
+        click.echo(f"{batch.official_codes} with the official mini-program code, {plain} with the plain QR code"
+                   + (f" (WeChat: {batch.codes.failure})" if batch.codes.failure else ""))
+
+
+def _progress_bar(total: int, label: str):
+    """A progress bar on a terminal's stderr (stdout stays clean for --json); nothing otherwise."""
+    stream = sys.stderr
+    if not stream.isatty():
+        return contextlib.nullcontext(None)
+    return click.progressbar(length=total, label=label, file=stream)

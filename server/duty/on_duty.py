@@ -1,0 +1,216 @@
+"""Who is on duty: now, at an instant at a post, through a day at a post, and where a person served.
+
+A shift covers ``started_at <= t < ended_at``; an open shift covers up to now.
+Voided and rejected shifts never count. Times are compared exactly as stored
+(microseconds), never rounded to the minute.
+
+These answer in milliseconds on a year of data because no query walks a
+post's or a person's history. A shift that covers ``t`` either started within
+LONG_SHIFT_HOURS before ``t`` (a short range of the ordinary (post, start)
+index), or is a long one (a partial index holding only shifts longer than
+that, which are rare), or is still open (the (status, start) index). The three
+are asked in one UNION ALL.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+import sqlalchemy as sa
+
+from server import permissions
+from server.evidence import photos
+from server.callers import Caller
+from server.clock import day_bounds, local_date
+from server.db import db
+from server.errors import NotFound
+from server.models import DutySlot, Photo, Post, Shift, SlotAssignment, Unit, User
+from server.models.rosters import LONG_SHIFT_HOURS, LONG_SHIFT_POSTGRESQL, LONG_SHIFT_SQLITE, MAX_SLOT_HOURS
+
+s = Shift.__table__.c
+shifts_t, slots_t, assign_t = Shift.__table__, DutySlot.__table__, SlotAssignment.__table__
+posts_t, users_t, units_t, photos_t = Post.__table__, User.__table__, Unit.__table__, Photo.__table__
+LOOKBACK = timedelta(hours=LONG_SHIFT_HOURS)
+ONE_TICK = timedelta(microseconds=1)  # [at, at + 1 µs) is the instant `at` at the stored precision
+_OPEN = shifts_t.alias("o")  # built once: an alias's column collection costs more than the query
+_SLOT_COLUMNS = [slots_t.c[name] for name in ("id", "post_id", "unit_id", "local_date", "starts_at", "ends_at",
+                                              "needed", "note")]
+
+
+def _long_shift():
+    """The partial indexes' condition, verbatim, so the planner can use them."""
+    dialect = db.session.get_bind().dialect.name
+    return sa.text(LONG_SHIFT_POSTGRESQL if dialect == "postgresql" else LONG_SHIFT_SQLITE)
+
+
+def _counts():
+    return sa.and_(s.status != "voided", s.review_state != "rejected")
+
+
+class PostRef(NamedTuple):
+    id: int
+    code: str | None
+    name: str
+    district_id: int
+
+
+def overlapping(key, values, first: datetime, end: datetime, now: datetime, columns=(s.id,)) -> list:
+    """Shifts whose ``key`` (post_id or volunteer_id) is one of ``values`` and that cover some of
+    [first, end), as rows of ``columns`` (which must include the id). One statement, and no
+    scope: a scope condition could lure the planner onto another index; callers apply it after."""
+    values = [values] if isinstance(values, int) else list(values)
+    if not values:
+        return []
+
+    def matches(column):
+        return column == values[0] if len(values) == 1 else column.in_(values)
+
+    # An open shift covers up to now, so it reaches into [first, end) only if now is past first.
+    covers = sa.or_(s.ended_at > first, s.status == "open") if now > first else s.ended_at > first
+    branches = [
+        sa.select(*columns).where(
+            matches(key), s.started_at < end, s.started_at > first - LOOKBACK, covers, _counts()),
+        sa.select(*columns).where(
+            matches(key), _long_shift(), s.started_at < end, s.ended_at > first, _counts()),
+    ]
+    if now > first:
+        # Open since before the look-back: only the (status, start) index may serve this, as open
+        # shifts are few and a post's history is not. ``key + 0`` keeps the planner off the key's index.
+        branches.append(sa.select(*columns).where(
+            s.status == "open", s.started_at <= first - LOOKBACK, s.started_at < end, matches(key + 0),
+            _counts()))
+    rows = {row.id: row for row in db.session.execute(sa.union_all(*branches))}
+    return list(rows.values())
+
+
+def overlapping_ids(key, values, first: datetime, end: datetime, now: datetime) -> list[int]:
+    return [row.id for row in overlapping(key, values, first, end, now)]
+
+
+def _details(ids: list[int], scope) -> list[dict]:
+    """The shifts with these ids that the caller may see, with names, oldest first."""
+    if not ids:
+        return []
+    rows = db.session.execute(
+        sa.select(s.id, s.volunteer_id, s.post_id, s.unit_id, s.status, s.source, s.started_at, s.ended_at,
+                  s.review_state, s.credited_minutes, users_t.c.name.label("volunteer_name"),
+                  units_t.c.name.label("unit_name"), posts_t.c.name.label("post_name"),
+                  posts_t.c.code.label("post_code"))
+        .join(users_t, users_t.c.id == s.volunteer_id).join(posts_t, posts_t.c.id == s.post_id)
+        .outerjoin(units_t, units_t.c.id == s.unit_id)
+        .where(s.id.in_(ids), scope).order_by(s.started_at, s.id)).mappings()
+    return [dict(row) for row in rows]
+
+
+def _require_post(caller: Caller, post_id: int) -> "PostRef":
+    post = db.session.execute(
+        sa.select(posts_t.c.id, posts_t.c.code, posts_t.c.name, posts_t.c.district_id)
+        .where(posts_t.c.id == post_id, permissions.visible_post(caller))).first()
+    if post is None:
+        raise NotFound("找不到该岗位")
+    return PostRef(*post)
+
+
+def at_post(caller: Caller, post_id: int, at: datetime, now: datetime) -> dict:
+    """Who was on duty at the post at the instant ``at``, and which slots were planned then."""
+    post = _require_post(caller, post_id)
+    ids = overlapping_ids(s.post_id, post_id, at, at + ONE_TICK, now)
+    slots = db.session.execute(sa.select(slots_t).where(
+        slots_t.c.post_id == post_id, slots_t.c.starts_at <= at, slots_t.c.ends_at > at,
+        slots_t.c.starts_at > at - timedelta(hours=MAX_SLOT_HOURS),
+        permissions.slot_filter(caller))).mappings().all()
+    return {"post": post, "at": at, "shifts": _details(ids, permissions.shift_filter(caller)),
+            "slots": [dict(row) for row in slots]}
+
+
+def day_at_post(caller: Caller, post_id: int, day: date, now: datetime, tz) -> dict:
+    """The post's day: every shift that covered part of it, and the day's slots."""
+    post = _require_post(caller, post_id)
+    first, end = day_bounds(day, day, tz)
+    ids = overlapping_ids(s.post_id, post_id, first, end, now)
+    slots = db.session.execute(sa.select(slots_t).where(
+        slots_t.c.post_id == post_id, slots_t.c.local_date == day,
+        permissions.slot_filter(caller)).order_by(slots_t.c.starts_at)).mappings().all()
+    return {"post": post, "date": day, "shifts": _details(ids, permissions.shift_filter(caller)),
+            "slots": [dict(row) for row in slots]}
+
+
+def served_by(caller: Caller, volunteer_id: int, first: datetime, end: datetime, now: datetime) -> dict:
+    """Where a volunteer served between two instants, oldest first."""
+    person = db.session.execute(sa.select(users_t.c.id, users_t.c.name, users_t.c.unit_id).where(
+        users_t.c.id == volunteer_id, permissions.volunteer_filter(caller))).first()
+    if person is None:
+        raise NotFound("找不到该志愿者")
+    ids = overlapping_ids(s.volunteer_id, volunteer_id, first, end, now)
+    return {"volunteer": person, "from": first, "to": end,
+            "shifts": _details(ids, permissions.shift_filter(caller))}
+
+
+# --- the board: who is on duty this minute --------------------------------------------
+
+def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, district_id: int | None = None) -> dict:
+    """Every post in scope with someone on duty or a slot running now.
+
+    A post with a slot now and nobody on duty is listed in ``unstaffed`` too.
+    Plain Core rows throughout: a leader's phone asks for this every minute.
+    """
+    where_post = [posts_t.c.district_id == district_id] if district_id is not None else []
+    # The open shifts as a subquery through the (status, start) index: joined to users directly,
+    # SQLite's planner may start from the users and walk every one of them; and a literal list of
+    # hundreds of ids costs more to send than the query does to run.
+    o = _OPEN
+    open_now = sa.select(o.c.id).where(o.c.status == "open", o.c.started_at <= now, o.c.review_state != "rejected")
+    on_duty = db.session.execute(
+        sa.select(s.id, s.volunteer_id, s.post_id, s.unit_id, s.started_at, s.source,
+                  users_t.c.name.label("volunteer_name"), units_t.c.name.label("unit_name"),
+                  posts_t.c.code.label("post_code"), posts_t.c.name.label("post_name"), posts_t.c.district_id)
+        .join(users_t, users_t.c.id == s.volunteer_id).join(posts_t, posts_t.c.id == s.post_id)
+        .outerjoin(units_t, units_t.c.id == s.unit_id)
+        .where(s.id.in_(open_now), permissions.shift_filter(caller), *where_post)
+        .order_by(s.started_at)).mappings().all()
+    today = local_date(now, tz)
+    running_now = [slots_t.c.local_date.in_([today - timedelta(days=1), today]), slots_t.c.starts_at <= now,
+                   slots_t.c.ends_at > now, permissions.slot_filter(caller)]
+    running = db.session.execute(
+        sa.select(*_SLOT_COLUMNS, posts_t.c.code.label("post_code"), posts_t.c.name.label("post_name"),
+                  posts_t.c.district_id)
+        .join(posts_t, posts_t.c.id == slots_t.c.post_id).where(*running_now, *where_post)).mappings().all()
+    thumbs = _last_photos(open_now, now) if on_duty else {}
+    assigned = _assigned(sa.select(slots_t.c.id).where(*running_now)) if running else {}
+
+    board: dict[int, dict] = {}
+    for row in [*on_duty, *running]:
+        board.setdefault(row["post_id"], {
+            "post": PostRef(row["post_id"], row["post_code"], row["post_name"], row["district_id"]),
+            "on_duty": [], "slots": []})
+    for row in on_duty:
+        board[row["post_id"]]["on_duty"].append({**row, "photo": thumbs.get(row["id"])})
+    for slot in running:
+        here = {person["volunteer_id"] for person in board[slot["post_id"]]["on_duty"]}
+        people = [{**person, "present": person["volunteer_id"] in here,
+                   "late": person["volunteer_id"] not in here and now >= slot["starts_at"] + late_after}
+                  for person in assigned.get(slot["id"], [])]
+        board[slot["post_id"]]["slots"].append({**slot, "assigned": people})
+    entries = sorted(board.values(), key=lambda e: (e["post"].district_id, e["post"].code or "", e["post"].id))
+    unstaffed = [e for e in entries if e["slots"] and not e["on_duty"]]
+    return {"at": now, "posts": entries, "unstaffed": unstaffed}
+
+
+def _last_photos(shift_ids, now: datetime) -> dict[int, dict]:
+    """The latest photo of each of these shifts (ids or a subquery), with signed links (server/photos.py)."""
+    latest = (sa.select(sa.func.max(photos_t.c.id)).where(photos_t.c.shift_id.in_(shift_ids))
+              .group_by(photos_t.c.shift_id))
+    rows = db.session.execute(sa.select(photos_t).where(photos_t.c.id.in_(latest))).mappings()
+    return {row["shift_id"]: photos.entry(dict(row), now) for row in rows}
+
+
+def _assigned(slot_ids) -> dict[int, list[dict]]:
+    """Who is on each of these slots (a list of ids or a subquery)."""
+    rows = db.session.execute(
+        sa.select(assign_t.c.slot_id, users_t.c.id.label("volunteer_id"), users_t.c.name)
+        .join(users_t, users_t.c.id == assign_t.c.volunteer_id).where(assign_t.c.slot_id.in_(slot_ids))
+        .order_by(assign_t.c.id)).mappings()
+    grouped: dict[int, list[dict]] = {}
+    for row in rows:
+        grouped.setdefault(row["slot_id"], []).append({"volunteer_id": row["volunteer_id"], "name": row["name"]})
+    return grouped
