@@ -15,7 +15,7 @@ from flask.ctx import _cv_app
 from flask.testing import FlaskClient
 
 from server import create_app
-from tests import factories
+from tests import factories, openapi_contract
 from tests.fake_wechat import APPID, SECRET, FakeWechat
 
 pytest_plugins = ["tests.browser"]  # the headless Chromium fixtures
@@ -94,9 +94,18 @@ class IsolatedClient(FlaskClient):
         kwargs.setdefault("buffered", True)  # read streamed bodies inside that context too
         token = _cv_app.set(None)
         try:
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
         finally:
             _cv_app.reset(token)
+        if os.environ.get("OPENAPI_COLLECT"):
+            try:
+                openapi_contract.check(response)
+            except openapi_contract.ContractViolation as exc:
+                with open(os.environ["OPENAPI_COLLECT"], "a") as f:
+                    f.write(str(exc).replace("\n", " || ") + "\n")
+        else:
+            openapi_contract.check(response)
+        return response
 
 
 @pytest.fixture
