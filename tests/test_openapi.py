@@ -138,3 +138,19 @@ def test_an_error_code_the_operation_does_not_list_fails_the_contract(client, co
     res.set_data(b'{"error": {"code": "SHIFT_GONE", "message": "\\u627e\\u4e0d\\u5230"}}')
     with pytest.raises(openapi_contract.ContractViolation):
         openapi_contract.check(res)
+
+
+def test_a_wrong_method_is_405_naming_the_methods_the_path_takes(client, county):
+    volunteer = factories.volunteer(county.unit_a)
+    res = client.delete("/api/mp/v1/me/hours", headers=factories.headers(volunteer))
+    assert res.status_code == 405 and res.get_json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "GET" in res.headers["Allow"]
+
+
+def test_in_dev_mode_a_code_that_is_not_a_dev_code_is_refused_without_asking_wechat(client, fake_wechat):
+    before = len(fake_wechat.calls)
+    res = client.post("/api/mp/v1/auth/login", json={"code": "abc"})
+    assert res.status_code == 401
+    error = res.get_json()["error"]
+    assert error["code"] == "WECHAT_CODE_INVALID" and "dev:" in error["message"]
+    assert len(fake_wechat.calls) == before  # no AppID: WeChat is never called
