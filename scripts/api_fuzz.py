@@ -6,7 +6,7 @@ runs schemathesis over /api/mp/v1 (volunteer token) and /api/console/v1 (coordin
 Fails on any 5xx, any response the documents do not describe, or any crash. Bounded by
 --max-examples per operation and a time limit per run.
 
-    .venv/bin/python scripts/api_fuzz.py [--examples 12] [--seconds 75]
+    .venv/bin/python scripts/api_fuzz.py [--examples 12] [--seconds 50]
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def fuzz(api: str, base: str, token: str, args, report: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=12, help="test cases per operation and phase")
-    parser.add_argument("--seconds", type=int, default=75, help="time budget per document")
+    parser.add_argument("--seconds", type=int, default=50, help="time budget per document")
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="redvest-fuzz-"))
