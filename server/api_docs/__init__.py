@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
-from server.api_docs.documents import APIS, document
+from server.api_docs.documents import APIS, document, document_json
 
 bp = Blueprint("api_docs", __name__)
 
@@ -22,23 +22,32 @@ UNDOCUMENTED_ROUTES = {"/api/docs"}
 
 @bp.get("/api/mp/v1/openapi.json")
 def mp_document():
-    return _json(document("mp"))
+    return _json("mp")
 
 
 @bp.get("/api/console/v1/openapi.json")
 def console_document():
-    return _json(document("console"))
+    return _json("console")
 
 
-def _json(body: dict):
-    # Public and the same for everyone: a proxy may keep it for a few minutes.
-    return body, 200, {"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"}
+def _json(api: str) -> Response:
+    # Public and the same for everyone: a proxy may keep it for a few minutes; another origin's
+    # tooling (a code generator in a browser, Swagger UI elsewhere) may read it.
+    return Response(document_json(api), mimetype="application/json", headers={
+        "Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"})
+
+
+_page_cache: dict[tuple, str] = {}
 
 
 @bp.get("/api/docs")
 def docs_page():
     from server.api_docs import page
 
-    apis = [page.describe(api, document(api)) for api in APIS]
-    return render_template("api_docs.html", apis=apis, pretty=lambda v: json.dumps(
-        v, ensure_ascii=False, indent=2))
+    stamp = tuple(document_json(api) for api in APIS)  # cached bytes: cheap to compare
+    if stamp not in _page_cache:
+        apis = [page.describe(api, document(api)) for api in APIS]
+        _page_cache.clear()
+        _page_cache[stamp] = render_template("api_docs.html", apis=apis, pretty=lambda v: json.dumps(
+            v, ensure_ascii=False, indent=2))
+    return _page_cache[stamp]

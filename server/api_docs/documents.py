@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import os
 from pathlib import Path
 
@@ -126,10 +127,23 @@ def _assembled(api: str, stamp: tuple) -> dict:
     return document
 
 
-def document(api: str) -> dict:
-    """The OpenAPI document of ``api`` ("mp" or "console"), as served (a fresh copy)."""
+def _stamp(api: str) -> tuple:
     if api not in APIS:
         raise KeyError(api)
     # Re-read when a fragment changed (editing a YAML file shows up without a restart in dev).
-    stamp = tuple(os.stat(p).st_mtime_ns for p in _fragments(api))
-    return copy.deepcopy(_assembled(api, stamp))
+    return tuple(os.stat(p).st_mtime_ns for p in _fragments(api))
+
+
+def document(api: str) -> dict:
+    """The OpenAPI document of ``api`` ("mp" or "console") (a fresh copy the caller may change)."""
+    return copy.deepcopy(_assembled(api, _stamp(api)))
+
+
+@functools.lru_cache(maxsize=None)
+def _encoded(api: str, stamp: tuple) -> bytes:
+    return json.dumps(_assembled(api, stamp), ensure_ascii=False, indent=1).encode()
+
+
+def document_json(api: str) -> bytes:
+    """The document as served: UTF-8 JSON, encoded once per version of the sources."""
+    return _encoded(api, _stamp(api))
