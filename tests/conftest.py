@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.ctx import _cv_app
 from flask.testing import FlaskClient
 
@@ -86,7 +87,21 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-class IsolatedClient(FlaskClient):
+class ValidatingClient(FlaskClient):
+    """Checks every API response against the published OpenAPI documents; a response they do not
+    describe fails the test that made the request (tests/openapi_contract.py says why)."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        openapi_contract.check(response)
+        return response
+
+
+# Every app's test client validates, also of apps a test builds itself with create_app.
+Flask.test_client_class = ValidatingClient
+
+
+class IsolatedClient(ValidatingClient):
     """Each request gets its own app context (fresh `g`, its own database session), as in
     production, even though the test itself runs inside an app context."""
 
@@ -94,18 +109,9 @@ class IsolatedClient(FlaskClient):
         kwargs.setdefault("buffered", True)  # read streamed bodies inside that context too
         token = _cv_app.set(None)
         try:
-            response = super().open(*args, **kwargs)
+            return super().open(*args, **kwargs)
         finally:
             _cv_app.reset(token)
-        if os.environ.get("OPENAPI_COLLECT"):
-            try:
-                openapi_contract.check(response)
-            except openapi_contract.ContractViolation as exc:
-                with open(os.environ["OPENAPI_COLLECT"], "a") as f:
-                    f.write(str(exc).replace("\n", " || ") + "\n")
-        else:
-            openapi_contract.check(response)
-        return response
 
 
 @pytest.fixture
