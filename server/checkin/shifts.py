@@ -17,9 +17,9 @@ from server.checkin import hours
 from server import callers
 from server.callers import Caller
 from server.clock import local_date
-from server.checkin import fastsql
+from server import fastsql
 from server.db import db
-from server.checkin.fastsql import Prepared
+from server.fastsql import Prepared
 from server.errors import ApiError, Conflict, Forbidden, NotFound
 from server.models import AuditLog, Post, Shift, User
 

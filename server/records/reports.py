@@ -25,7 +25,7 @@ from server.callers import Caller
 from server.db import db
 from server.errors import NotFound, ValidationError
 from server.models import District, Post, Shift, Unit, User
-from server.serialize import mask_phone
+from server.checkin.serialize import mask_phone
 
 GROUPINGS = ("volunteer", "unit", "post", "district", "day", "week", "month")
 # Ten years of days; longer ranges are a typo, not a report.
