@@ -1,5 +1,5 @@
 """Serving photo files, never as public static files: each request must carry a
-signed, unexpired URL (see server/photo_urls.py). Errors are JSON even though
+signed, unexpired URL (see server/evidence/photo_urls.py). Errors are JSON even though
 these are not /api/ paths: the only clients are image loaders and scripts."""
 from __future__ import annotations
 
