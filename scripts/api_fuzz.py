@@ -6,7 +6,7 @@ runs schemathesis over /api/mp/v1 (volunteer token) and /api/console/v1 (coordin
 Fails on any 5xx, any response the documents do not describe, or any crash. Bounded by
 --max-examples per operation and a time limit per run.
 
-    .venv/bin/python scripts/api_fuzz.py [--examples 12] [--seconds 50]
+    .venv/bin/python scripts/api_fuzz.py [--examples 10] [--seconds 45]
 """
 from __future__ import annotations
 
@@ -39,22 +39,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def flask(env: dict, *args: str) -> str:
-    done = subprocess.run([str(BIN / "flask"), "--app", "server", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        sys.exit(f"flask {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-    return done.stdout
+SEED = """
+from flask_migrate import upgrade
+from server import create_app
+
+COMMANDS = (
+    ["units", "add", "县财政局"],
+    ["districts", "add", "城东片区"],
+    ["posts", "add", "--name", "人民路与解放路交叉口", "--kind", "intersection", "--district", "1",
+     "--lat", "29.2491", "--lng", "117.8644"],
+    ["users", "create", "--username", "fuzz-coordinator", "--role", "coordinator", "--district", "1"],
+)
+app = create_app()
+runner = app.test_cli_runner()
+with app.app_context():
+    upgrade()
+    for args in COMMANDS:
+        result = runner.invoke(args=args, env={"REDVEST_PASSWORD": "fuzz-coordinator-password"})
+        if result.exit_code != 0:
+            raise SystemExit(f"{' '.join(args)}: {result.output} {result.exception!r}")
+"""
 
 
 def seed(env: dict) -> None:
-    flask(env, "db", "upgrade")
-    flask(env, "units", "add", "县财政局")
-    flask(env, "districts", "add", "城东片区")
-    flask(env, "posts", "add", "--name", "人民路与解放路交叉口", "--kind", "intersection",
-          "--district", "1", "--lat", "29.2491", "--lng", "117.8644")
-    flask({**env, "REDVEST_PASSWORD": "fuzz-coordinator-password"}, "users", "create",
-          "--username", "fuzz-coordinator", "--role", "coordinator", "--district", "1")
+    """Schema and a small county, through the same commands an operator uses (one process)."""
+    done = subprocess.run([sys.executable, "-c", SEED], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=180)
+    if done.returncode != 0:
+        sys.exit(f"seeding failed:\n{done.stdout}{done.stderr}")
 
 
 def tokens(base: str) -> tuple[str, str]:
@@ -82,11 +94,13 @@ def wait_until_up(base: str, server: subprocess.Popen) -> None:
     sys.exit("gunicorn did not answer within 30 s")
 
 
-def fuzz(api: str, base: str, token: str, args, report: Path) -> dict:
+def fuzz(api: str, base: str, token: str, args, report: Path, phases: str) -> dict:
+    # One worker: hypothesis parses lambdas' source with `ast`, which CPython 3.11 cannot do in
+    # two threads at once ("AST constructor recursion depth mismatch").
     command = [str(BIN / "schemathesis"), "run", f"{base}/api/{api}/v1/openapi.json",
                "--header", f"Authorization: Bearer {token}", "--checks", CHECKS,
-               "--max-examples", str(args.examples), "--seed", str(args.seed), "--workers", "2",
-               "--phases", "examples,coverage,fuzzing,stateful", "--request-timeout", "60",
+               "--max-examples", str(args.examples), "--seed", str(args.seed), "--workers", "1",
+               "--phases", phases, "--request-timeout", "60",
                "--generation-database", "none", "--no-color", "--max-time", str(args.seconds),
                "--report", "ndjson", "--report-ndjson-path", str(report)]
     print(f"$ schemathesis run …/api/{api}/v1/openapi.json ({args.examples} examples per operation)", flush=True)
@@ -97,8 +111,8 @@ def fuzz(api: str, base: str, token: str, args, report: Path) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=12, help="test cases per operation and phase")
-    parser.add_argument("--seconds", type=int, default=50, help="time budget per document")
+    parser.add_argument("--examples", type=int, default=10, help="test cases per operation and phase")
+    parser.add_argument("--seconds", type=int, default=45, help="time budget per document")
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="redvest-fuzz-"))
@@ -114,8 +128,11 @@ def main() -> int:
     try:
         wait_until_up(base, server)
         volunteer, coordinator = tokens(base)
-        results = [fuzz("mp", base, volunteer, args, folder / "mp.ndjson"),
-                   fuzz("console", base, coordinator, args, folder / "console.ndjson")]
+        # The mini-program's links start at a scan, which needs a signed QR a fuzzer cannot make
+        # (the suite's scan tests cover that path): no stateful phase there.
+        results = [fuzz("mp", base, volunteer, args, folder / "mp.ndjson", "examples,coverage,fuzzing"),
+                   fuzz("console", base, coordinator, args, folder / "console.ndjson",
+                        "examples,coverage,fuzzing,stateful")]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
