@@ -6,7 +6,7 @@ runs schemathesis over /api/mp/v1 (volunteer token) and /api/console/v1 (coordin
 Fails on any 5xx, any response the documents do not describe, or any crash. Bounded by
 --max-examples per operation and a time limit per run.
 
-    .venv/bin/python scripts/api_fuzz.py [--examples 10] [--seconds 45]
+    .venv/bin/python scripts/api_fuzz.py [--examples 10] [--seconds 40]
 """
 from __future__ import annotations
 
@@ -105,14 +105,14 @@ def fuzz(api: str, base: str, token: str, args, report: Path, phases: str) -> di
                "--report", "ndjson", "--report-ndjson-path", str(report)]
     print(f"$ schemathesis run …/api/{api}/v1/openapi.json ({args.examples} examples per operation)", flush=True)
     started = time.monotonic()
-    done = subprocess.run(command, cwd=report.parent, timeout=args.seconds + 90)
+    done = subprocess.run(command, cwd=report.parent, timeout=args.seconds + 60)
     return {"api": api, "exit": done.returncode, "seconds": round(time.monotonic() - started, 1)}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=10, help="test cases per operation and phase")
-    parser.add_argument("--seconds", type=int, default=45, help="time budget per document")
+    parser.add_argument("--seconds", type=int, default=40, help="time budget per document")
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="redvest-fuzz-"))

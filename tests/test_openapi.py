@@ -154,3 +154,34 @@ def test_in_dev_mode_a_code_that_is_not_a_dev_code_is_refused_without_asking_wec
     error = res.get_json()["error"]
     assert error["code"] == "WECHAT_CODE_INVALID" and "dev:" in error["message"]
     assert len(fake_wechat.calls) == before  # no AppID: WeChat is never called
+
+
+def _examples(spec: dict):
+    """(where, example, schema) for every example the document shows: schemas' and request bodies'."""
+    for name, schema in spec["components"]["schemas"].items():
+        if "example" in schema:
+            yield f"schema {name}", schema["example"], schema
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if not isinstance(op, dict):
+                continue
+            for media, content in (op.get("requestBody") or {}).get("content", {}).items():
+                if "example" in content:
+                    yield f"{method} {path} {media}", content["example"], content["schema"]
+            for status, response in op.get("responses", {}).items():
+                for media, content in response.get("content", {}).items():
+                    if "example" in content.get("schema", {}):
+                        yield f"{method} {path} {status}", content["schema"]["example"], content["schema"]
+
+
+@pytest.mark.parametrize("api", APIS)
+def test_the_documents_examples_match_their_own_schemas(api):
+    from openapi_schema_validator import OAS31Validator
+
+    spec = document(api)
+    checked = 0
+    for where, example, schema in _examples(spec):
+        errors = list(OAS31Validator({**schema, "components": spec["components"]}).iter_errors(example))
+        assert not errors, f"{where}: {errors[0].message}"
+        checked += 1
+    assert checked >= 5
