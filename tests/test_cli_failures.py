@@ -174,7 +174,11 @@ def test_a_file_that_cannot_be_written_is_one_line(app, tmp_path):
 def test_every_red_vest_command_goes_through_the_failure_path(app):
     def walk(command, path):
         assert isinstance(command, failures.Command), f"{path} is a plain click command"
-        for name, sub in getattr(command, "commands", {}).items():
+        if not isinstance(command, click.Group):
+            return
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
             walk(sub, f"{path} {name}")
             if isinstance(sub, click.Group):
                 assert isinstance(sub, failures.Group), f"{path} {name}"
@@ -185,6 +189,13 @@ def test_every_red_vest_command_goes_through_the_failure_path(app):
     assert {"units", "districts", "posts", "users", "reports", "reminders", "demo"} <= set(ours)
     for name, command in ours.items():
         walk(command, name)
+
+
+def test_a_database_without_its_tables_says_to_run_db_upgrade(make_app, tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    with app.app_context():
+        result = cli(app, "units", "list", "--json")
+    assert "db upgrade" in failed(result) and envelope(result)["code"] == "SCHEMA_MISSING"
 
 
 def test_a_real_process_prints_no_traceback(tmp_path):

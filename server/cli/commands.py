@@ -7,6 +7,7 @@ such as ``units list`` starts quickly (bench/cli.py).
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from pathlib import Path
@@ -218,11 +219,32 @@ def shifts_close_stale(as_json: bool):
     emit(as_json, {"closed": len(closed), "shift_ids": closed}, f"auto-closed {len(closed)} shift(s)")
 
 
+class LazyGroup(Group):
+    """A group whose commands are imported when one is used (or listed in --help), for groups
+    whose module brings a heavy library: ``units list`` should not pay for Pillow."""
+
+    def __init__(self, name: str, module: str, commands: dict[str, str], **kwargs) -> None:
+        super().__init__(name, **kwargs)
+        self._module, self._lazy = module, commands
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self._lazy and name not in self.commands:
+            self.add_command(getattr(importlib.import_module(self._module), self._lazy[name]), name)
+        return super().get_command(ctx, name)
+
+
+posters_cli = LazyGroup("posters", "server.cli.posters", {"export": "export_command"},
+                        help="Printable QR posters for posts.")
+
+
 def register(app: Flask) -> None:
-    from server.cli import calendar, demo, photos, posters, reports, rosters
+    from server.cli import calendar, demo, photos, reports, rosters
 
     for command in (units_cli, districts_cli, posts_cli, users_cli, shifts_cli, demo.demo_command,
-                    posters.posters_cli, photos.photos_cli, reports.reports_cli, calendar.calendar_cli,
+                    posters_cli, photos.photos_cli, reports.reports_cli, calendar.calendar_cli,
                     *rosters.COMMANDS):
         app.cli.add_command(command)
 

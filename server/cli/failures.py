@@ -82,6 +82,9 @@ def _as_api_error(exc: Exception) -> tuple[ApiError, int]:
         return ApiError(exc.message, code="COMMAND_FAILED"), FAILURE_EXIT
     if isinstance(exc, sa_exc.IntegrityError):
         return Conflict("与已有记录重复或冲突"), FAILURE_EXIT
+    if isinstance(exc, (sa_exc.OperationalError, sa_exc.ProgrammingError)) and _no_schema(exc):
+        return ApiError("数据库还没有建表：先运行 .venv/bin/flask --app server db upgrade",
+                        code="SCHEMA_MISSING", status=503), FAILURE_EXIT
     if isinstance(exc, sa_exc.OperationalError):
         return ApiError("数据库无法访问：" + _first_line(exc.orig or exc), code="DATABASE_UNAVAILABLE",
                         status=503), FAILURE_EXIT
@@ -90,6 +93,12 @@ def _as_api_error(exc: Exception) -> tuple[ApiError, int]:
         return ApiError(f"文件操作失败：{where}{exc.strerror or exc}", code="FILE_ERROR"), FAILURE_EXIT
     return ApiError(f"内部错误（{type(exc).__name__}），{_log_traceback()}", code="INTERNAL_ERROR",
                     status=500), FAILURE_EXIT
+
+
+def _no_schema(exc: Exception) -> bool:
+    """SQLite's "no such table" or PostgreSQL's undefined_table (SQLSTATE 42P01)."""
+    orig = getattr(exc, "orig", None)
+    return "no such table" in str(orig) or getattr(orig, "sqlstate", None) == "42P01"
 
 
 def usage(err: click.UsageError) -> UsageFailure:

@@ -1,4 +1,7 @@
-"""``flask --app server posters export``: a district's posters, ready for the print shop."""
+"""``flask --app server posters export``: a district's posters, ready for the print shop.
+
+Loaded only when a ``posters`` command runs (server/cli/commands.py, LazyGroup): it brings Pillow.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -9,14 +12,12 @@ import click
 from server.checkin import posters
 from server.checkin.posters import FontMissing
 from server.cli.commands import emit, json_option, output_file
-from server.cli.failures import Group
+from server.cli.failures import Command
 from server.clock import utcnow
 from server.errors import ApiError
 
-posters_cli = Group("posters", help="Printable QR posters for posts.")
 
-
-@posters_cli.command("export")
+@click.command("export", cls=Command)
 @click.option("--district", "district_id", type=int, default=None, help="Only this district's active posts.")
 @click.option("--post", "post_ids", type=int, multiple=True, help="Only this post (repeatable; inactive too).")
 @click.option("--paper", type=click.Choice(posters.PAPERS, case_sensitive=False), default="A5", show_default=True)
