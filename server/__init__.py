@@ -11,9 +11,9 @@ from server import config as config_module
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment variables, then ``test_config``."""
-    # REDVEST_INSTANCE_PATH moves the instance folder (SQLite database, photos, files commands write),
-    # e.g. to run a second demo beside the first, or a test's server in a temporary folder.
-    instance = os.environ.get("REDVEST_INSTANCE_PATH") or None
+    # REDVEST_INSTANCE_PATH (or a test's INSTANCE_PATH) moves the instance folder: SQLite database,
+    # photos, files commands write; e.g. a second demo beside the first, or a test's own folder.
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REDVEST_INSTANCE_PATH") or None
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.path.abspath(instance) if instance else None)
     app.config.update(config_module.from_environment())
