@@ -149,6 +149,15 @@ def test_reminders_half_configured_is_a_failure_that_says_what_is_missing(make_a
 
 # ------------------------------------------------------------------ anything else
 
+def test_a_password_prompt_without_an_answer_is_one_line(app):
+    result = cli(app, "users", "create", "--username", "boss", "--role", "leader", "--json", input="")
+    assert result.exit_code == 1 and type(result.exception) is SystemExit and "Traceback" not in result.stderr
+    prompt, line = result.stderr.split()  # the prompt is on stderr too: stdout stays JSON
+    assert prompt.startswith("Password") and line.startswith("错误：已取消")
+    assert envelope(result)["code"] == "ABORTED"
+    assert db.session.query(User).count() == 0
+
+
 def test_an_unexpected_error_is_one_line_and_its_traceback_goes_to_the_instance_folder(app):
     @click.command("explode", cls=failures.Command)
     @click.option("--json", "as_json", is_flag=True)

@@ -170,7 +170,7 @@ def users_create(username, role, unit_id, district_id, name, as_json):
     if db.session.query(User.id).filter_by(username=username).first():
         raise Conflict(f"用户名 {username} 已被使用", code="USERNAME_TAKEN")
     password = os.environ.get("REDVEST_PASSWORD") or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True)
+        "Password", hide_input=True, confirmation_prompt=True, err=True)  # stdout stays one JSON object
     user = User(username=username, role=role, name=name or username, scope_unit_id=unit_id,
                 scope_district_id=district_id, status="active", created_at=utcnow())
     accounts.set_password(user, password)

@@ -55,13 +55,19 @@ class Command(click.Command):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (SystemExit, cx.Exit, cx.Abort, cx.NoArgsIsHelpError):
+        except (SystemExit, cx.Exit, cx.NoArgsIsHelpError):
             raise
+        except cx.Abort:  # a prompt got no answer (Ctrl+C, or no terminal and nothing piped in)
+            _rollback()
+            fail(ApiError("已取消：没有得到需要的输入", code="ABORTED"), as_json=self._json(ctx))
         except Exception as exc:  # noqa: BLE001  (the point: no traceback ever reaches the user)
             _rollback()
             err, code = _as_api_error(exc)
-            as_json = bool(ctx.params.get("as_json")) or getattr(ctx, "redvest_json", False)
-            fail(err, as_json=as_json, exit_code=code)
+            fail(err, as_json=self._json(ctx), exit_code=code)
+
+    @staticmethod
+    def _json(ctx: click.Context) -> bool:
+        return bool(ctx.params.get("as_json")) or getattr(ctx, "redvest_json", False)
 
 
 class Group(Command, click.Group):
