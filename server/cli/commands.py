@@ -89,7 +89,7 @@ def districts_list(as_json: bool):
 @json_option
 def posts_add(name, kind, district_id, lat, lng, radius, as_json):
     """Add a duty post in a district."""
-    from server import serialize
+    from server.checkin import serialize
     from server.checkin import posts as post_service
 
     post = post_service.create(name=name, kind=kind, district_id=district_id, latitude=lat,
@@ -104,7 +104,7 @@ def posts_list(district_id: int | None, as_json: bool):
     """Every post (or a district's) with its id, district and whether it is active."""
     import sqlalchemy as sa
 
-    from server import serialize
+    from server.checkin import serialize
     from server.db import db
     from server.models import District, Post
 
@@ -155,7 +155,8 @@ def posts_rotate_qr(post_id: int, reason, as_json: bool):
 @json_option
 def users_create(username, role, unit_id, district_id, name, as_json):
     """Create a console user. The password comes from REDVEST_PASSWORD or a prompt."""
-    from server import accounts, serialize
+    from server import accounts
+    from server.checkin import serialize
     from server.db import db
     from server.models import District, Unit, User
 
@@ -186,7 +187,7 @@ def users_list(role: str | None, as_json: bool):
     """Users with their ids (phone numbers masked): console users and volunteers."""
     import sqlalchemy as sa
 
-    from server import serialize
+    from server.checkin import serialize
     from server.db import db
     from server.models import User
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from flask import request, send_file
 from flask.typing import ResponseReturnValue
 
-from server import callers, permissions, serialize
+from server import callers, permissions
+from server.checkin import serialize
 from server.checkin import posts as post_service
 from server.clock import utcnow
 from server.db import db
