@@ -42,6 +42,9 @@ class Shift(db.Model):
     original_minutes = sa.Column(sa.Integer)
     client_request_id = sa.Column(sa.String(64))
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    # When the server will ask for proof of presence (an automatic spot check), drawn at
+    # scan-in for a share of shifts (PRESENCE_CHECK_RATE); server/duty/presence_checks.py raises it.
+    presence_check_at = sa.Column(UTCDateTime)
 
     __table_args__ = (
         # The rule "one open shift per volunteer" lives in the database: two
@@ -54,6 +57,12 @@ class Shift(db.Model):
         sa.Index("ix_shifts_volunteer_started", "volunteer_id", "started_at"),
         sa.Index("ix_shifts_post_started", "post_id", "started_at"),
         sa.Index("ix_shifts_status_started", "status", "started_at"),
+        # The same point on another day (server/checkin/scan_history.py): a range on latitude.
+        sa.Index("ix_shifts_start_point", "start_lat", "start_lng"),
+        sa.Index("ix_shifts_end_point", "end_lat", "end_lng"),
+        sa.Index("ix_shifts_presence_check", "presence_check_at",
+                 sqlite_where=sa.text("status = 'open' AND presence_check_at IS NOT NULL"),
+                 postgresql_where=sa.text("status = 'open' AND presence_check_at IS NOT NULL")),
         sa.CheckConstraint(sa.text("status IN ('open','closed','auto_closed','voided')"), name="status"),
         sa.CheckConstraint(sa.text("review_state IN ('none','pending','approved','adjusted','rejected')"),
                            name="review_state"),
