@@ -61,7 +61,9 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "PRESENCE_CHECK_RATE": (0.2, float),  # share of shifts the server asks for proof of presence
     "SPOT_CHECK_ANSWER_MINUTES": (10, int),  # time to answer a presence check
     "SCAN_EARLY_MINUTES": (15, int),  # a scan-in this long before an assigned slot counts as in it
-    "PERSUASIONS_PER_HOUR_MAX": (120, int),  # more persuasions an hour of the shift is implausible  # how long before a slot starts its reminder goes out
+    "PERSUASIONS_PER_HOUR_MAX": (120, int),
+    "WECHAT_SPOT_CHECK_TEMPLATE_ID": ("", str),  # subscription message for presence checks; empty = none
+    "WECHAT_SPOT_CHECK_PAGE": ("pages/spot-check/index", str),  # more persuasions an hour of the shift is implausible  # how long before a slot starts its reminder goes out
     "WECHAT_REMINDER_TEMPLATE_ID": ("", str),  # subscription message template; empty = reminders off
     # template keys for: post name (thing), time range (time), tip (thing)
     "WECHAT_REMINDER_FIELDS": ("thing1,time2,thing3", str),

@@ -90,6 +90,38 @@ def reminders_send(as_json: bool):
     click.echo(json.dumps(counts) if as_json else f"reminders: {text}")
 
 
+@click.command("presence-checks")
+@json_option
+def presence_checks_command(as_json: bool):
+    """Raise the presence checks now due (run from cron every minute); with
+    WECHAT_SPOT_CHECK_TEMPLATE_ID set, tell each volunteer who accepted messages."""
+    from server.duty import presence_checks
+
+    config = current_app.config
+    tasks = presence_checks.raise_due(utcnow(), config["SPOT_CHECK_ANSWER_MINUTES"])
+    counts = {"raised": len(tasks), "sent": 0, "failed": 0}
+    if tasks and config["WECHAT_APPID"] and config["WECHAT_SPOT_CHECK_TEMPLATE_ID"]:
+        counts.update(_notify(presence_checks, tasks, config))
+    click.echo(json.dumps(counts) if as_json else ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def _notify(presence_checks, tasks, config) -> dict:
+    from server.wechat import access_token
+    from server.wechat.client import WechatError
+
+    tokens, counts = access_token.from_config(config), {"sent": 0, "failed": 0}
+    keys = [key.strip() for key in config["WECHAT_REMINDER_FIELDS"].split(",")]
+    for task, openid, post_name in presence_checks.recipients(tasks):
+        body = presence_checks.message(task, openid, post_name, config["WECHAT_SPOT_CHECK_TEMPLATE_ID"], keys,
+                                       config["WECHAT_SPOT_CHECK_PAGE"], county_zone())
+        try:
+            ok = access_token.errcode_of(tokens.post(reminders.SEND_PATH, body)) in (0, None)
+        except WechatError:
+            ok = False
+        counts["sent" if ok else "failed"] += 1
+    return counts
+
+
 def register(app) -> None:
-    for command in (bulletin_command, digest_command, reminders_cli):
+    for command in (bulletin_command, digest_command, reminders_cli, presence_checks_command):
         app.cli.add_command(command)
