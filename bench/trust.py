@@ -205,13 +205,22 @@ class Month:
             return fix, fix
         lat, lng = inside(rng, post)
         start = (lat, lng, rng.uniform(5, 65))
-        north, east = rng.gauss(0, 8), rng.gauss(0, 8)
-        end = (*offset(lat, lng, north, east), rng.uniform(5, 65))
+        end = (*self.jittered(post, lat, lng), rng.uniform(5, 65))
         if trick == "no_accuracy":
             start, end = start[:2] + (None,), end[:2] + (rng.choice([None, 0]),)
         if record:
             self.recorded[user_id] = (start, end)
         return start, end
+
+    def jittered(self, post, lat: float, lng: float) -> tuple[float, float]:
+        """A few metres from the start, still inside the fence (someone standing at the post
+        who stepped out of it would step back before scanning out)."""
+        from server.checkin import geo
+
+        while True:
+            moved = offset(lat, lng, self.rng.gauss(0, 8), self.rng.gauss(0, 8))
+            if geo.haversine_m(post.latitude, post.longitude, *moved) <= post.radius_m * 0.95:
+                return moved
 
     def start(self, user_id, post, qr, fix, now) -> int:
         from server.checkin import shifts

@@ -86,6 +86,7 @@ def post(p, *, distance_m: float | None = None, published: bool = False) -> dict
         "district": {"id": p.district.id, "name": p.district.name} if p.district is not None else None,
         "latitude": latitude, "longitude": longitude, "coordinate_system": "gcj02",
         "radius_m": p.radius_m, "active": p.active, "qr_version": p.qr_version,
+        "require_photo_start": p.require_photo_start, "scan_window": p.scan_window,
     }
     if distance_m is not None:
         body["distance_m"] = round(distance_m, 1)
