@@ -4,7 +4,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from miniprogram_api import bp
-from server import accounts, callers, serialize
+from server import accounts, callers
+from server.checkin import serialize
 from server.checkin import hour_totals
 from server.checkin import shifts
 from server.duty import spot_checks
