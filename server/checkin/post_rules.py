@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from server.checkin import hours
-from server.checkin.fastsql import Prepared
+from server.fastsql import Prepared
 from server.clock import local_date
 from server.models import DutySlot, SlotAssignment
 

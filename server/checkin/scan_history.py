@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from server.checkin import location_signals as signals
-from server.checkin.fastsql import Prepared
+from server.fastsql import Prepared
 from server.models import Shift
 
 shifts_t = Shift.__table__
