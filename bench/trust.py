@@ -16,7 +16,7 @@ Cheats (--cheats of the volunteers) each use one trick on every shift, or severa
   post_point   the post's location as the mini-program shows it, typed in
   replay       the start and end fixes of a real visit on an earlier day, sent again
   static       a spoofing app: a new point inside the fence each day, identical at start and end
-  hop          two posts at once: ends one shift and starts at the farthest post seconds later
+  hop          two posts at once: ends one shift and starts at the farthest post (750-1180 m) 5-15 s later
   no_accuracy  coordinates without an accuracy
   persuasions  150-300 persuasions an hour
   foreign_qr   a genuine token behind another host (https://evil.example/x/q/<token>)
@@ -118,8 +118,9 @@ class County:
         self.urls = {post.id: post_service.qr_url(post) for post in self.posts}
         self.volunteers = [(user.id, rng.randrange(len(self.posts))) for user in users]
         cheats = rng.sample(range(volunteers), round(volunteers * cheat_share))
-        # every trick gets its share of the cheats, plus careful spoofers
-        kinds = TRICKS + ("careful_spoof",)
+        # every trick gets its share of the cheats, plus careful spoofers; the presence-check
+        # tricks four shares, as only one shift in five of theirs puts them to the test
+        kinds = TRICKS + CHECK_TRICKS * 3 + ("careful_spoof",)
         self.trick = {self.volunteers[i][0]: kinds[n % len(kinds)] for n, i in enumerate(cheats)}
 
 
@@ -131,7 +132,9 @@ class Month:
         self.county, self.rng, self.days = county, rng, days
         self.tz = county_zone()
         self.rules = shifts.Rules.from_config(county.app.config, self.tz)
-        self.outcomes: dict[str, list[bool]] = {"honest": []}
+        # per trick: the shifts it produced (None: refused at the door), judged at the end of the
+        # month, so flags raised after a shift closed (an unanswered check) count
+        self.outcomes: dict[str, list[int | None]] = {"honest": []}
         self.outcomes.update({trick: [] for trick in TRICKS + ("careful_spoof",)})
         self.recorded: dict[int, tuple] = {}  # replay cheats: the fixes of their real visit
         self.flags = Counter()
@@ -151,6 +154,7 @@ class Month:
             self.settle(today)
 
     def shift(self, user_id: int, day: date, *, record: bool = False) -> None:
+        from server.checkin import geo
         from server.errors import ApiError
 
         trick = None if record else self.county.trick.get(user_id)
@@ -170,24 +174,21 @@ class Month:
         try:
             shift_id = self.start(user_id, post, qr, start_fix, started)
         except ApiError:
-            self.outcomes[trick or "honest"].append(True)  # refused at the door
+            self.outcomes[trick or "honest"].append(None)  # refused at the door
             return
         checked = self.presence_check(user_id, shift_id, post, trick, started, ended)
-        shift = self.end(user_id, shift_id, post, qr, end_fix, ended, persuasions)
-        if trick == "hop":  # and straight on at the farthest post
-            far = max(self.county.posts, key=lambda p: abs(p.longitude - post.longitude))
-            hop_id = self.start(user_id, far, self.county.urls[far.id], (*inside(self.rng, far), self.rng.uniform(5, 65)),
-                                ended + timedelta(seconds=self.rng.uniform(5, 25)))
-            shift = self.end(user_id, hop_id, far, self.county.urls[far.id],
-                             (*inside(self.rng, far), self.rng.uniform(5, 65)),
-                             ended + timedelta(minutes=self.rng.uniform(30, 90)), 0)
-        if record:
-            return
-        caught = shift["review_state"] == "pending"
-        self.flags.update(shift["flags"])
-        if trick in CHECK_TRICKS and not checked:
-            return  # the trick never came into play
-        self.outcomes[trick or "honest"].append(caught)
+        self.end(user_id, shift_id, post, qr, end_fix, ended, persuasions)
+        if trick == "hop":  # and on at the farthest post (750-1180 m away) seconds later
+            far = max(self.county.posts, key=lambda p: geo.haversine_m(p.latitude, p.longitude,
+                                                                       post.latitude, post.longitude))
+            url = self.county.urls[far.id]
+            shift_id = self.start(user_id, far, url, (*inside(self.rng, far), self.rng.uniform(5, 65)),
+                                  ended + timedelta(seconds=self.rng.uniform(5, 15)))
+            self.end(user_id, shift_id, far, url, (*inside(self.rng, far), self.rng.uniform(5, 65)),
+                     ended + timedelta(minutes=self.rng.uniform(30, 90)), 0)
+        if record or (trick in CHECK_TRICKS and not checked):
+            return  # a real visit to replay later; a trick that never came into play
+        self.outcomes[trick or "honest"].append(shift_id)
 
     def fixes(self, trick: str | None, user_id: int, post, record: bool):
         from server.checkin.location_signals import published_point
@@ -266,16 +267,32 @@ class Month:
 
     # --- the figures -----------------------------------------------------------------------
 
+    def judged(self) -> dict[str, list[bool]]:
+        """Caught: refused, or left pending review once the month is over."""
+        import sqlalchemy as sa
+
+        from server.db import db
+        from server.models import Shift
+
+        ids = [i for shifts in self.outcomes.values() for i in shifts if i is not None]
+        rows = db.session.execute(sa.select(Shift.id, Shift.review_state, Shift.flags)
+                                  .where(Shift.id.in_(ids))).all()
+        pending = {row.id for row in rows if row.review_state == "pending"}
+        for row in rows:
+            self.flags.update(row.flags)
+        return {trick: [i is None or i in pending for i in shifts] for trick, shifts in self.outcomes.items()}
+
     def result(self) -> dict:
-        honest = self.outcomes["honest"]
-        cheat = [caught for trick in TRICKS for caught in self.outcomes[trick]]
+        outcomes = self.judged()
+        honest = outcomes["honest"]
+        cheat = [caught for trick in TRICKS for caught in outcomes[trick]]
         rate = (lambda xs: round(sum(xs) / len(xs), 4) if xs else None)
         return {
             "honest_shifts": len(honest), "honest_flagged_rate": rate(honest),
             "cheat_shifts": len(cheat), "cheats_caught_rate": rate(cheat),
-            "by_trick": {trick: rate(self.outcomes[trick]) for trick in TRICKS},
-            "careful_spoof_caught_rate": rate(self.outcomes["careful_spoof"]),
-            "shifts_by_trick": {trick: len(self.outcomes[trick]) for trick in TRICKS},
+            "by_trick": {trick: rate(outcomes[trick]) for trick in TRICKS},
+            "careful_spoof_caught_rate": rate(outcomes["careful_spoof"]),
+            "shifts_by_trick": {trick: len(outcomes[trick]) for trick in TRICKS},
         }
 
 
@@ -292,6 +309,7 @@ def main() -> None:
         month = Month(county, rng, args.days)
         began = time.perf_counter()
         month.run()
+        month.settle(date(2026, 11, 1) + timedelta(days=args.days + 1))
         result = month.result()
         print(f"simulated {args.days} days, {args.volunteers} volunteers in {time.perf_counter() - began:.0f} s; "
               f"flags raised: {dict(month.flags.most_common())}", file=sys.stderr)
