@@ -95,7 +95,9 @@ def get(caller: Caller, check_id: int, now: datetime) -> dict:
 def recent(caller: Caller, limit: int = 50) -> list[SpotCheck]:
     if not permissions.may_run_spot_checks(caller):
         raise Forbidden("督查抽查仅限领导和管理员查看", code="FORBIDDEN")
-    return list(db.session.execute(sa.select(SpotCheck).order_by(SpotCheck.created_at.desc(), SpotCheck.id.desc())
+    # The server's presence checks (one per picked shift) would bury the leaders' own.
+    return list(db.session.execute(sa.select(SpotCheck).where(SpotCheck.shift_id.is_(None))
+                                   .order_by(SpotCheck.created_at.desc(), SpotCheck.id.desc())
                                    .limit(limit)).scalars())
 
 
