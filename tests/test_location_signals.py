@@ -34,8 +34,7 @@ def test_points_equal_to_six_decimals_are_the_same_and_one_millionth_apart_are_n
     assert signals.same_point((29.1234561, 117.1234564), (29.1234564, 117.1234559))
     assert not signals.same_point((29.123456, 117.123456), (29.123457, 117.123456))
     assert not signals.same_point((29.123456, 117.123456), (29.123456, 117.123455))
-    low, high = signals.repeat_range(29.1234561)
-    assert low <= 29.1234564 < high and not low <= 29.123457 < high
+    assert signals.point_key(29.123456, 117.123456) != signals.point_key(29.123456, 117.123457)
 
 
 def fix(point, accuracy, minutes):

@@ -15,8 +15,16 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("shifts") as batch:
         batch.add_column(sa.Column("presence_check_at", sa.DateTime(), nullable=True))
-    op.create_index("ix_shifts_start_point", "shifts", ["start_lat", "start_lng"])
-    op.create_index("ix_shifts_end_point", "shifts", ["end_lat", "end_lng"])
+        batch.add_column(sa.Column("start_point", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("end_point", sa.BigInteger(), nullable=True))
+    # Earlier scans take part in "the same point on another day" too (location_signals.point_key).
+    as_int = "CAST(round({}) AS INTEGER)" if op.get_bind().dialect.name == "sqlite" else "round({})::bigint"
+    for which in ("start", "end"):
+        key = (f"{as_int.format(f'{which}_lat * 1000000')} * 400000000 + "
+               f"{as_int.format(f'{which}_lng * 1000000')}")
+        op.execute(f"UPDATE shifts SET {which}_point = {key} WHERE {which}_lat IS NOT NULL")
+    op.create_index("ix_shifts_start_point", "shifts", ["start_point", "local_date"])
+    op.create_index("ix_shifts_end_point", "shifts", ["end_point", "local_date"])
     op.create_index("ix_shifts_presence_check", "shifts", ["presence_check_at"],
                     sqlite_where=sa.text("status = 'open' AND presence_check_at IS NOT NULL"),
                     postgresql_where=sa.text("status = 'open' AND presence_check_at IS NOT NULL"))
@@ -43,4 +51,6 @@ def downgrade():
     op.drop_index("ix_shifts_end_point", table_name="shifts")
     op.drop_index("ix_shifts_start_point", table_name="shifts")
     with op.batch_alter_table("shifts") as batch:
+        batch.drop_column("end_point")
+        batch.drop_column("start_point")
         batch.drop_column("presence_check_at")

@@ -55,23 +55,25 @@ def published_point(latitude: float, longitude: float) -> tuple[float, float]:
     return round(latitude, PUBLISHED_DECIMALS), round(longitude, PUBLISHED_DECIMALS)
 
 
+# 1e-4 degrees is more than 5 m of latitude or longitude below 60° latitude: a point farther
+# than that from both points in either coordinate needs no distance computed (the scan path).
+_NEAR_DEGREES = 1e-4
+
+
 def at_post_exact(latitude: float, longitude: float, post_latitude: float, post_longitude: float) -> bool:
     """Within 1 m of the post's stored point or of its published (rounded) point."""
-    published = published_point(post_latitude, post_longitude)
-    return min(geo.haversine_m(latitude, longitude, post_latitude, post_longitude),
-               geo.haversine_m(latitude, longitude, *published)) <= EXACT_POINT_M
+    for lat, lng in ((post_latitude, post_longitude), published_point(post_latitude, post_longitude)):
+        if abs(latitude - lat) < _NEAR_DEGREES and abs(longitude - lng) < _NEAR_DEGREES \
+                and geo.haversine_m(latitude, longitude, lat, lng) <= EXACT_POINT_M:
+            return True
+    return False
 
 
-def point_key(latitude: float, longitude: float) -> tuple[float, float]:
-    return round(latitude, REPEAT_DECIMALS), round(longitude, REPEAT_DECIMALS)
-
-
-def repeat_range(value: float) -> tuple[float, float]:
-    """The half-open interval of values that round to the same 6 decimals as ``value``,
-    for an indexed range lookup of earlier scans at the same point."""
-    centre = round(value, REPEAT_DECIMALS)
-    half = 0.5 * 10 ** -REPEAT_DECIMALS
-    return centre - half, centre + half
+def point_key(latitude: float, longitude: float) -> int:
+    """The point to 6 decimals as one integer (stored with each scan and indexed): two points
+    have the same key exactly when they are the same to 6 decimals."""
+    scale = 10 ** REPEAT_DECIMALS
+    return round(latitude * scale) * 400_000_000 + round(longitude * scale)
 
 
 def same_point(a: tuple[float, float], b: tuple[float, float]) -> bool:

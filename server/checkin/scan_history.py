@@ -24,15 +24,15 @@ _LATEST_SCANNED = Prepared(
     .order_by(c.started_at.desc(), c.id.desc()).limit(1))
 
 
-def _seen(lat, lng):
-    """A scan at a point within the given ranges on another day (ix_shifts_start_point / end_point)."""
-    return sa.exists().where(
-        lat >= sa.bindparam("lat_low"), lat < sa.bindparam("lat_high"),
-        lng >= sa.bindparam("lng_low"), lng < sa.bindparam("lng_high"),
-        c.local_date != sa.bindparam("local_date", type_=sa.Date))
+def _seen(point):
+    """Seeks in ix_shifts_start_point / ix_shifts_end_point (point, local_date): days before, then after.
+    Not ``local_date <>``: that would walk every scan at the point on the same day."""
+    day = sa.bindparam("local_date", type_=sa.Date)
+    return (sa.exists().where(point == sa.bindparam("point", type_=sa.BigInteger), c.local_date < day),
+            sa.exists().where(point == sa.bindparam("point", type_=sa.BigInteger), c.local_date > day))
 
 
-_POINT_SEEN = Prepared(sa.select(sa.or_(_seen(c.start_lat, c.start_lng), _seen(c.end_lat, c.end_lng))))
+_POINT_SEEN = Prepared(sa.select(sa.or_(*_seen(c.start_point), *_seen(c.end_point))))
 
 
 def previous_fix(volunteer_id: int) -> signals.Fix | None:
@@ -46,10 +46,8 @@ def previous_fix(volunteer_id: int) -> signals.Fix | None:
     return signals.Fix(row["start_lat"], row["start_lng"], row["start_accuracy"], row["started_at"])
 
 
-def point_seen_on_another_day(latitude: float, longitude: float, local_date: date) -> bool:
-    """Anyone's scan, start or end, at the same point to 6 decimals on another day."""
-    lat_low, lat_high = signals.repeat_range(latitude)
-    lng_low, lng_high = signals.repeat_range(longitude)
-    row = _POINT_SEEN.first({"lat_low": lat_low, "lat_high": lat_high, "lng_low": lng_low,
-                             "lng_high": lng_high, "local_date": local_date})
+def point_seen_on_another_day(point: int, local_date: date) -> bool:
+    """Anyone's scan, start or end, at the same point to 6 decimals (location_signals.point_key)
+    on another day."""
+    row = _POINT_SEEN.first({"point": point, "local_date": local_date})
     return bool(row and next(iter(row.values())))

@@ -55,7 +55,7 @@ _SHIFT_STATE = Prepared(sa.select(shifts_t.c.status, shifts_t.c.flags)
 _START_COLUMNS = (
     "volunteer_id", "unit_id", "post_id", "status", "source", "started_at", "local_date", "start_lat",
     "start_lng", "start_accuracy", "start_distance_m", "credited_minutes", "persuasions", "flags",
-    "review_state", "client_request_id", "presence_check_at",
+    "review_state", "client_request_id", "presence_check_at", "start_point",
 )
 _INSERT_SHIFT = Prepared(sa.insert(shifts_t).values(fastsql.named_binds(shifts_t, _START_COLUMNS))
                          .returning(shifts_t.c.id))
@@ -88,7 +88,7 @@ def _insert_at_known_post():
 _INSERT_SHIFT_AT_KNOWN_POST = Prepared(_insert_at_known_post())
 _END_COLUMNS = (
     "status", "ended_at", "end_lat", "end_lng", "end_accuracy", "end_distance_m", "credited_minutes",
-    "persuasions", "note", "flags", "review_state",
+    "persuasions", "note", "flags", "review_state", "end_point",
 )
 _CLOSE_OPEN_SHIFT = Prepared(
     sa.update(shifts_t).where(shifts_t.c.id == sa.bindparam("b_shift_id"), shifts_t.c.status == "open")
@@ -257,15 +257,14 @@ def _start_at_known_post(user_id: int, code: payload.PostCode, scan: Scan, clien
 def _new_shift(user_id: int, unit_id: int | None, post: dict, distance: float, scan: Scan,
                client_request_id: str | None, now: datetime, rules: Rules) -> dict:
     lat, lng = scan.gcj02()
-    day = local_date(now, rules.tz)
+    day, point = local_date(now, rules.tz), signals.point_key(lat, lng)
     flags = signals.at_scan(signals.Fix(lat, lng, scan.accuracy, now), post["latitude"], post["longitude"],
-                            scan_history.previous_fix(user_id),
-                            scan_history.point_seen_on_another_day(lat, lng, day))
+                            scan_history.previous_fix(user_id), scan_history.point_seen_on_another_day(point, day))
     flags += post_rules.start_flags(post, user_id, now, rules.scan_early_minutes, rules.tz)
     return dict(
         volunteer_id=user_id, unit_id=unit_id, post_id=post["id"], status="open",
         source="scan", started_at=now, local_date=day, start_lat=lat, start_lng=lng,
-        start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), credited_minutes=0,
+        start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), start_point=point, credited_minutes=0,
         persuasions=0, client_request_id=client_request_id,
         presence_check_at=post_rules.presence_check_at(now, rules.presence_check_rate, rules.max_minutes),
         **_review(flags),
@@ -304,10 +303,13 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
     distance, new_flags = _check_end_scan(shift, scan, rules, allow_outside)
     credit = hours.credit(shift["started_at"], now, min_minutes=rules.min_minutes, max_minutes=rules.max_minutes)
     lat, lng = scan.gcj02()
-    new_flags += _end_signals(shift, signals.Fix(lat, lng, scan.accuracy, now), post_point, persuasions, rules)
+    end_point = signals.point_key(lat, lng)
+    new_flags += _end_signals(shift, signals.Fix(lat, lng, scan.accuracy, now), end_point, post_point, persuasions,
+                              rules)
     changes = dict(
         status="closed", ended_at=now, end_lat=lat, end_lng=lng, end_accuracy=scan.accuracy,
         end_distance_m=round(distance, 1), credited_minutes=credit.minutes, persuasions=persuasions, note=note,
+        end_point=end_point,
     )
     shift.update(changes)
     shift.update(_close(shift_id, shift["flags"], new_flags + credit.flags, changes))
@@ -336,12 +338,11 @@ def _close(shift_id: int, flags_read: list[str], new_flags: list[str], changes: 
     return review
 
 
-def _end_signals(shift: dict, end_fix: signals.Fix, post_point: tuple[float, float], persuasions: int,
-                 rules: Rules) -> list[str]:
+def _end_signals(shift: dict, end_fix: signals.Fix, end_point: int, post_point: tuple[float, float],
+                 persuasions: int, rules: Rules) -> list[str]:
     start_fix = signals.Fix(shift["start_lat"], shift["start_lng"], shift["start_accuracy"], shift["started_at"])
     flags = signals.at_end(start_fix if shift["start_lat"] is not None else None, end_fix, *post_point,
-                           scan_history.point_seen_on_another_day(end_fix.latitude, end_fix.longitude,
-                                                                  shift["local_date"]),
+                           scan_history.point_seen_on_another_day(end_point, shift["local_date"]),
                            persuasions, rules.persuasions_per_hour_max)
     return flags + post_rules.end_flags(shift["flags"])
 
