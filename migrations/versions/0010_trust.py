@@ -24,7 +24,8 @@ def upgrade():
                f"{as_int.format(f'{which}_lng * 1000000')}")
         op.execute(f"UPDATE shifts SET {which}_point = {key} WHERE {which}_lat IS NOT NULL")
     op.create_index("ix_shifts_start_point", "shifts", ["start_point", "local_date"])
-    op.create_index("ix_shifts_end_point", "shifts", ["end_point", "local_date"])
+    op.create_index("ix_shifts_end_point", "shifts", ["end_point", "local_date"],
+                    sqlite_where=sa.text("end_point IS NOT NULL"), postgresql_where=sa.text("end_point IS NOT NULL"))
     op.create_index("ix_shifts_presence_check", "shifts", ["presence_check_at"],
                     sqlite_where=sa.text("status = 'open' AND presence_check_at IS NOT NULL"),
                     postgresql_where=sa.text("status = 'open' AND presence_check_at IS NOT NULL"))

@@ -70,7 +70,9 @@ class Shift(db.Model):
         sa.Index("ix_shifts_status_started", "status", "started_at"),
         # The same point on another day (server/checkin/scan_history.py).
         sa.Index("ix_shifts_start_point", "start_point", "local_date"),
-        sa.Index("ix_shifts_end_point", "end_point", "local_date"),
+        # partial: a scan-in (the hot INSERT, no end yet) leaves it alone
+        sa.Index("ix_shifts_end_point", "end_point", "local_date",
+                 sqlite_where=sa.text("end_point IS NOT NULL"), postgresql_where=sa.text("end_point IS NOT NULL")),
         sa.Index("ix_shifts_presence_check", "presence_check_at",
                  sqlite_where=sa.text("status = 'open' AND presence_check_at IS NOT NULL"),
                  postgresql_where=sa.text("status = 'open' AND presence_check_at IS NOT NULL")),
