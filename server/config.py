@@ -57,7 +57,14 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "LATE_AFTER_MINUTES": (15, int),  # an assigned volunteer not scanned in by then is late
     "COVERAGE_GRACE_MINUTES": (5, int),  # per needed volunteer: this much missing still counts as covered
     "SPOT_CHECK_MINUTES": (10, int),  # default time to answer a spot check
-    "REMINDER_LEAD_MINUTES": (60, int),  # how long before a slot starts its reminder goes out
+    "REMINDER_LEAD_MINUTES": (60, int),
+    # Trust of the record (location_signals.py, post_rules.py, presence_checks.py)
+    "PRESENCE_CHECK_RATE": (0.2, float),  # share of shifts the server asks for proof of presence
+    "SPOT_CHECK_ANSWER_MINUTES": (10, int),  # time to answer a presence check
+    "SCAN_EARLY_MINUTES": (15, int),  # a scan-in this long before an assigned slot counts as in it
+    "PERSUASIONS_PER_HOUR_MAX": (120, int),
+    "WECHAT_SPOT_CHECK_TEMPLATE_ID": ("", str),  # subscription message for presence checks; empty = none
+    "WECHAT_SPOT_CHECK_PAGE": ("pages/spot-check/index", str),  # more persuasions an hour of the shift is implausible  # how long before a slot starts its reminder goes out
     "WECHAT_REMINDER_TEMPLATE_ID": ("", str),  # subscription message template; empty = reminders off
     # template keys for: post name (thing), time range (time), tip (thing)
     "WECHAT_REMINDER_FIELDS": ("thing1,time2,thing3", str),

@@ -37,8 +37,10 @@ def shift_id(client, county, volunteer):
 
 
 def second_shift(client, county, volunteer, first_id: int) -> int:
+    """Ends the first shift and starts another at the same post: moving to another post within
+    the same second would be a location_jump."""
     assert end_shift(client, volunteer, county.post_east, first_id).status_code == 200
-    return start_shift(client, volunteer, county.post_east2)
+    return start_shift(client, volunteer, county.post_east)
 
 
 # --- accepted photos --------------------------------------------------------------
@@ -293,7 +295,7 @@ def test_photo_flags_survive_ending_the_shift(client, county, shift_id, voluntee
     assert upload(client, volunteer, later, data).status_code == 201
     set_shift_times(later, utcnow() - timedelta(minutes=40))
 
-    ended = end_shift(client, volunteer, county.post_east2, later)
+    ended = end_shift(client, volunteer, county.post_east, later)
 
     assert ended.status_code == 200
     assert ended.get_json()["flags"] == ["photo_reused"]

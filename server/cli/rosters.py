@@ -1,4 +1,4 @@
-"""Roster commands: ``bulletin``, ``digest`` and ``reminders send`` (the last two from cron)."""
+"""Duty commands: ``bulletin``, ``digest``, ``reminders send`` and ``presence-checks`` (the last three from cron)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -81,4 +81,37 @@ def reminders_send(as_json: bool):
     emit(as_json, counts, "reminders: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
 
 
-COMMANDS = (bulletin_command, digest_command, reminders_cli)
+@click.command("presence-checks", cls=Command)
+@json_option
+def presence_checks_command(as_json: bool):
+    """Raise the presence checks now due (run from cron every minute); with
+    WECHAT_SPOT_CHECK_TEMPLATE_ID set, tell each volunteer who accepted messages."""
+    from server.duty import presence_checks
+
+    config = current_app.config
+    tasks = presence_checks.raise_due(utcnow(), config["SPOT_CHECK_ANSWER_MINUTES"])
+    counts = {"raised": len(tasks), "sent": 0, "failed": 0}
+    if tasks and config["WECHAT_APPID"] and config["WECHAT_SPOT_CHECK_TEMPLATE_ID"]:
+        counts.update(_notify(presence_checks, tasks, config))
+    emit(as_json, counts, ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+def _notify(presence_checks, tasks, config) -> dict:
+    from server.duty import reminders
+    from server.wechat import access_token
+    from server.wechat.client import WechatError
+
+    tokens, counts = access_token.from_config(config), {"sent": 0, "failed": 0}
+    keys = [key.strip() for key in config["WECHAT_REMINDER_FIELDS"].split(",")]
+    for task, openid, post_name in presence_checks.recipients(tasks):
+        body = presence_checks.message(task, openid, post_name, config["WECHAT_SPOT_CHECK_TEMPLATE_ID"], keys,
+                                       config["WECHAT_SPOT_CHECK_PAGE"], county_zone())
+        try:
+            ok = access_token.errcode_of(tokens.post(reminders.SEND_PATH, body)) in (0, None)
+        except WechatError:
+            ok = False
+        counts["sent" if ok else "failed"] += 1
+    return counts
+
+
+COMMANDS = (bulletin_command, digest_command, reminders_cli, presence_checks_command)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from server.duty import coverage
+from server.duty import coverage, trust_report
 from server.checkin import hours as rules
 from server.duty import rankings
 from server.clock import local_iso
@@ -68,6 +68,7 @@ def figures(week: str, now: datetime, tz, grace_minutes: int) -> dict:
         "posts_missed": [{**row, "dates": [d.isoformat() for d in row["dates"]]}
                          for row in coverage.missed_by_post(report["slots"])],
         "districts": report["districts"],
+        "trust_units": trust_report.report(None, first, last)["units"],
     }
 
 
@@ -139,6 +140,11 @@ def lines(data: dict) -> list[tuple[str, object]]:
             out.append(("item", f"{row['post']['code']} {row['post']['name']}：空岗 {row['missed']} 次（{dates}）"))
     else:
         out.append(("para", "本周没有空岗。"))
+    out.append(("heading", "五、扫码记录可信度"))
+    if data.get("trust_units"):
+        out += [("item", trust_report.unit_line(row)) for row in data["trust_units"]]
+    else:
+        out.append(("para", "本周没有扫码上岗记录。"))
     return out
 
 

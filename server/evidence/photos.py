@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from server import permissions
-from server.checkin import shift_flags
+from server.checkin import post_rules, shift_flags
 from server.evidence import photo_check
 from server.evidence import photo_urls
 from server.callers import Caller, require_active
@@ -187,17 +187,28 @@ def _insert(caller: Caller, shift_id: int, row: dict, new_flags: list[str], now:
             # uploads to one shift count each other, and their flag updates not
             # overwrite each other.
             shift = db.session.execute(
-                sa.select(shifts_t.c.status, shifts_t.c.ended_at, shifts_t.c.flags, shifts_t.c.review_state)
+                sa.select(shifts_t.c.status, shifts_t.c.started_at, shifts_t.c.ended_at, shifts_t.c.flags,
+                          shifts_t.c.review_state)
                 .where(shifts_t.c.id == shift_id).with_for_update()).mappings().one()
             _check_window(shift, now, settings)
             _check_limit(shift_id, settings)
             photo_id = db.session.execute(sa.insert(photos_t).values(row)).inserted_primary_key[0]
+            shift = _settle_start_photo(shift_id, dict(shift), row, now)
             raise_flags(shift_id, shift, new_flags, now, actor_id=caller.id)
             db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return photo_id
+
+
+def _settle_start_photo(shift_id: int, shift: dict, row: dict, now: datetime) -> dict:
+    """A post that requires a start photo (post_rules.py): this one may be it."""
+    settled = post_rules.start_photo_arrived(shift, row["kind"], row["captured_at"], now)
+    if settled is None:
+        return shift
+    db.session.execute(sa.update(shifts_t).where(shifts_t.c.id == shift_id).values(**settled))
+    return {**shift, **settled}
 
 
 def raise_flags(shift_id: int, shift: dict, new_flags: list[str], now: datetime, *,
