@@ -35,9 +35,9 @@ class Shift(db.Model):
     end_distance_m = sa.Column(sa.Float)
     credited_minutes = sa.Column(sa.Integer, nullable=False, default=0)
     persuasions = sa.Column(sa.Integer, nullable=False, default=0)
-    # Survey questionnaires handed out (问卷份数); the scan-in's INSERT ... SELECT names its
-    # columns, hence the server default.
-    questionnaires = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    # Survey questionnaires handed out (问卷份数). A server default only: the scan path's
+    # prepared INSERTs bind exactly the columns they name, so a Python default would be NULL there.
+    questionnaires = sa.Column(sa.Integer, nullable=False, server_default="0")
     note = sa.Column(sa.String(500))
     flags = sa.Column(sa.JSON, nullable=False, default=list)
     review_state = sa.Column(sa.String(16), nullable=False, default="none")
