@@ -12,13 +12,10 @@ down_revision = "0008_calendar"
 branch_labels = None
 depends_on = None
 
-# The county's default list; admins change it later (deadline in working days).
-DEFAULT_CATEGORIES = [("交通秩序", 3), ("环境卫生", 2), ("市容市貌", 5), ("公共设施", 5), ("文明行为", 3),
-                      ("其他", 5)]
-
 
 def upgrade():
-    categories = op.create_table(
+    # The default list is installed on first use (server/problems/categories.py).
+    op.create_table(
         "problem_categories",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=20), nullable=False),
@@ -30,10 +27,6 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_problem_categories")),
         sa.UniqueConstraint("name", name=op.f("uq_problem_categories_name")),
     )
-    op.bulk_insert(categories, [{"id": n, "name": name, "deadline_working_days": days, "position": n,
-                                 "active": True} for n, (name, days) in enumerate(DEFAULT_CATEGORIES, 1)])
-    if op.get_bind().dialect.name == "postgresql":  # ids were given: move the sequence past them
-        op.execute("SELECT setval('problem_categories_id_seq', (SELECT max(id) FROM problem_categories))")
 
     op.create_table(
         "problems",

@@ -60,6 +60,7 @@ def _category(body: dict) -> ProblemCategory:
     """By id (as the category list gives it) or by its name."""
     value = body.get("category", body.get("category_id"))
     if isinstance(value, str):
+        categories.active()  # installs the default list on first use
         found = db.session.execute(sa.select(ProblemCategory.id).where(ProblemCategory.name == value.strip())
                                    ).scalar()
         return categories.usable(found)
