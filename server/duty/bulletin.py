@@ -16,11 +16,12 @@ from fpdf import FPDF
 from server.duty import coverage
 from server.checkin import hours as rules
 from server.duty import rankings
-from server.clock import local_iso
+from server.clock import day_bounds, local_date, local_iso
 from server.db import db
 from server.errors import ValidationError
-from server.models import Shift
+from server.models import Problem, Shift
 from server.pdf_font import a4_with_cjk
+from server.problems import deadlines
 
 s = Shift.__table__.c
 RED, INK, GREY, BAR = (200, 16, 46), (34, 34, 34), (110, 110, 110), (214, 64, 69)
@@ -65,6 +66,24 @@ def figures(week: str, now: datetime, tz, grace_minutes: int) -> dict:
         "posts_missed": [{**row, "dates": [d.isoformat() for d in row["dates"]]}
                          for row in coverage.missed_by_post(report["slots"])],
         "districts": report["districts"],
+        "problems": _problems(first, last, now, tz, units),
+    }
+
+
+def _problems(first: date, last: date, now: datetime, tz, units: list[dict]) -> dict:
+    """Problems overdue at the end of the week by unit, and each unit's on-time fix rate
+    (the figures the rankings carry)."""
+    judged = deadlines.as_of(last, local_date(now, tz))
+    begins, ends = day_bounds(first, last, tz)
+    reported = db.session.execute(sa.select(sa.func.count()).select_from(Problem).where(
+        Problem.created_at >= begins, Problem.created_at < ends)).scalar_one()
+    return {
+        "reported": reported,
+        "as_of": judged.isoformat(),
+        "overdue_by_unit": deadlines.overdue_by_unit(judged, tz),
+        "on_time_by_unit": [{"unit": row["unit"], "problems_due": row["problems_due"],
+                             "problems_on_time": row["problems_on_time"], "on_time_rate": row["on_time_rate"]}
+                            for row in units if row["problems_due"]],
     }
 
 
@@ -136,6 +155,24 @@ def lines(data: dict) -> list[tuple[str, object]]:
             out.append(("item", f"{row['post']['code']} {row['post']['name']}：空岗 {row['missed']} 次（{dates}）"))
     else:
         out.append(("para", "本周没有空岗。"))
+    return out + _problem_lines(data["problems"])
+
+
+def _problem_lines(problems: dict) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = [("heading", "五、问题整改督办"), ("para", f"本周志愿者上报问题 {problems['reported']} 个。")]
+    for row in problems["on_time_by_unit"]:
+        out.append(("item", f"{row['unit']['name']}：本周到期 {row['problems_due']} 个，按期整改 "
+                            f"{row['problems_on_time']} 个，按期整改率 {_percent(row['on_time_rate'])}"))
+    if not problems["overdue_by_unit"]:
+        out.append(("para", f"截至{_md(problems['as_of'])}，没有逾期未整改的问题。"))
+        return out
+    out.append(("para", f"截至{_md(problems['as_of'])}逾期未整改的问题："))
+    for unit in problems["overdue_by_unit"]:
+        out.append(("para", f"{unit['unit']['name']}（{len(unit['problems'])} 个）"))
+        for item in unit["problems"]:
+            where = f"{item['post']}，" if item["post"] else ""
+            out.append(("item", f"【{item['category']}】{item['description']}（{where}期限 {_md(item['deadline'])}，"
+                                f"逾期 {item['days_overdue']} 天）"))
     return out
 
 
