@@ -53,6 +53,8 @@ def figures(week: str, now: datetime, tz, grace_minutes: int) -> dict:
         "volunteers": db.session.execute(sa.select(sa.func.count(sa.distinct(s.volunteer_id))).where(
             counted, s.credited_minutes > 0)).scalar_one(),
         "persuasions": int(db.session.execute(sa.select(sa.func.sum(s.persuasions)).where(counted)).scalar() or 0),
+        "questionnaires": int(db.session.execute(sa.select(sa.func.sum(s.questionnaires)).where(counted)).scalar()
+                              or 0),
         "coverage": report["totals"],
     }
     return {
@@ -132,7 +134,7 @@ def lines(data: dict) -> list[tuple[str, object]]:
         ("subtitle", f"{_md(data['from'])}（星期一）至{_md(data['to'])}（星期日）　生成于 {generated}"),
         ("heading", "一、总体情况"),
         ("para", f"本周共有志愿者 {totals['volunteers']} 人上岗 {totals['shifts']} 人次，累计服务 "
-                 f"{totals['hours']:.2f} 小时，劝导 {totals['persuasions']} 人次。"),
+                 f"{totals['hours']:.2f} 小时，劝导 {totals['persuasions']} 人次，发放问卷 {totals['questionnaires']} 份。"),
         ("para", f"排班 {cov['slots']} 个时段，其中按时到岗 {cov['covered']} 个、部分到岗 {cov['partial']} 个、"
                  f"空岗 {cov['missed']} 个；排班覆盖率 {_percent(cov['share'])}"
                  f"（计划 {cov['planned_person_minutes']} 人·分钟，实到 {cov['covered_person_minutes']} 人·分钟）。"),
