@@ -7,7 +7,7 @@ Revises: 0008_calendar
 from alembic import op
 import sqlalchemy as sa
 
-FINISHED = "status IN ('closed', 'auto_closed')"  # server/checkin/hours.py FINISHED_SQL, frozen here
+FINISHED = "status IN ('closed', 'auto_closed')"  # server/models/shifts.py FINISHED_SQL, frozen here
 BY_DATE = ["local_date", "unit_id", "post_id", "status", "review_state", "source", "volunteer_id",
            "credited_minutes", "persuasions"]
 BY_VOLUNTEER = ["volunteer_id", "local_date", "status", "review_state", "source", "credited_minutes",
