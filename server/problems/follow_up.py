@@ -93,6 +93,20 @@ def for_after_photo(caller: Caller, problem_id: int) -> dict:
     return problem
 
 
+def fix_with_photo(caller: Caller, problem_id: int, data: bytes, note: str | None, now: datetime) -> dict:
+    """The console page's single form: the after photo and the note sent together."""
+    problem = for_after_photo(caller, problem_id)
+    note = string({"note": note}, "note", max_length=500, label="整改说明")  # before storing any photo
+    photo, _ = photos.add(caller, problem, "after", data, None, None, now)
+    return fix(caller, problem_id, {"note": note, "photo_id": photo["id"]}, now)
+
+
+def units() -> list[dict]:
+    """The units a problem may be assigned to."""
+    return [{"id": unit_id, "name": name}
+            for unit_id, name in db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.id))]
+
+
 def verify(caller: Caller, problem_id: int, body, now: datetime) -> dict:
     """验收: accepted -> verified; not accepted -> back to the unit with the reason."""
     problem = records.in_scope(caller, problem_id)
