@@ -190,3 +190,27 @@ def test_the_list_puts_overdue_problems_first_and_filters(client, county, people
     page = console(client, people.leader, "GET", "/problems?limit=2").get_json()
     rest = console(client, people.leader, "GET", f"/problems?limit=2&cursor={page['next_cursor']}").get_json()
     assert [i["id"] for i in page["items"] + rest["items"]] == [late, newest, fresh] and rest["next_cursor"] is None
+
+
+def test_an_admin_configures_the_categories_and_their_deadlines(client, county, people):
+    h = factories.headers(people.admin)
+    res = client.post(f"{CONSOLE}/problem-categories", headers=h, json={"name": "占道经营", "deadline_working_days": 2})
+    assert res.status_code == 201, res.get_json()
+    added = res.get_json()["id"]
+    litter = next(c for c in client.get(f"{CONSOLE}/problem-categories", headers=h).get_json()["items"]
+                  if c["name"] == "环境卫生")
+    res = client.patch(f"{CONSOLE}/problem-categories/{litter['id']}", headers=h, json={"active": False})
+    assert res.status_code == 200 and res.get_json()["active"] is False
+    names = [c["name"] for c in client.get(f"{MP}/problem-categories",
+                                           headers=factories.headers(people.volunteer)).get_json()["items"]]
+    assert "占道经营" in names and "环境卫生" not in names
+    assert report(client, people.volunteer, county.post_east, category="环境卫生").status_code == 422
+    for body, field in (({"name": "占道经营", "deadline_working_days": 3}, "name"),
+                        ({"name": "新类别", "deadline_working_days": 0}, "deadline_working_days"),
+                        ({"name": "新类别"}, "deadline_working_days")):
+        res = client.post(f"{CONSOLE}/problem-categories", headers=h, json=body)
+        assert res.status_code == 422 and res.get_json()["error"]["field"] == field
+    assert client.patch(f"{CONSOLE}/problem-categories/99999", headers=h, json={}).status_code == 404
+    for user in (people.leader, people.east):
+        assert client.patch(f"{CONSOLE}/problem-categories/{added}", headers=factories.headers(user),
+                            json={"active": False}).status_code == 403

@@ -40,6 +40,18 @@ def console_problem_categories():
     return {"items": [categories.as_json(c) for c in categories.active()]}
 
 
+@bp.post("/problem-categories")
+def add_problem_category():
+    """Admins: {name, deadline_working_days}."""
+    return categories.as_json(categories.save(callers.current(), None, json_body())), 201
+
+
+@bp.patch("/problem-categories/<int:category_id>")
+def change_problem_category(category_id: int):
+    """Admins: {name?, deadline_working_days?, active?}; a category is deactivated, never deleted."""
+    return categories.as_json(categories.save(callers.current(), category_id, json_body()))
+
+
 @bp.get("/problems")
 def problem_list():
     """?status=&category=&unit_id=&district_id=&overdue=&cursor=&limit= ; overdue first."""

@@ -5,7 +5,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from server.db import db
-from server.errors import ValidationError
+from server.callers import Caller
+from server.errors import Forbidden, NotFound, ValidationError
+from server.inputs import boolean, integer, string
 from server.models import ProblemCategory
 
 # The county's list (交通秩序, 环境卫生...) with the working days a unit gets to fix each kind.
@@ -43,4 +45,36 @@ def usable(category_id: int | None) -> ProblemCategory:
 
 
 def as_json(category: ProblemCategory) -> dict:
-    return {"id": category.id, "name": category.name, "deadline_working_days": category.deadline_working_days}
+    return {"id": category.id, "name": category.name, "deadline_working_days": category.deadline_working_days,
+            "active": category.active}
+
+
+def save(caller: Caller, category_id: int | None, body: dict) -> ProblemCategory:
+    """Add a category (``category_id`` None) or change one: admins only. A category in use is
+    deactivated rather than deleted, so old problems keep their name."""
+    if caller.role != "admin":
+        raise Forbidden("只有管理员可以设置问题类别", code="FORBIDDEN")
+    _install_defaults_if_empty()
+    category = ProblemCategory(position=len(DEFAULTS) + 1, active=True) if category_id is None \
+        else db.session.get(ProblemCategory, category_id)
+    if category is None:
+        raise NotFound("找不到该问题类别")
+    name = string(body, "name", max_length=20, label="类别名称", required=category_id is None)
+    days = integer(body, "deadline_working_days", low=1, high=60, label="默认整改期限（工作日）")
+    if category_id is None and days is None:
+        raise ValidationError("缺少默认整改期限（工作日）", field="deadline_working_days")
+    if name is not None:
+        taken = db.session.execute(sa.select(ProblemCategory.id).where(ProblemCategory.name == name)).scalar()
+        if taken is not None and taken != category_id:
+            raise ValidationError("已有同名的问题类别", field="name")
+        category.name = name
+    if days is not None:
+        category.deadline_working_days = days
+    category.active = boolean(body, "active", default=category.active)
+    db.session.add(category)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same name saved at the same moment
+        db.session.rollback()
+        raise ValidationError("已有同名的问题类别", field="name")
+    return category
