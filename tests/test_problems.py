@@ -108,3 +108,33 @@ def test_a_broken_railing_goes_from_the_volunteers_photo_to_an_accepted_fix(clie
     # The reporter's list shows it verified.
     mine = client.get(f"{MP}/problems", headers=h).get_json()["items"]
     assert [(p["id"], p["status"], p["description"]) for p in mine] == [(pid, "verified", BROKEN_RAILING)]
+
+
+def fixed(client, county, people, **report_extra) -> int:
+    pid = report(client, people.volunteer, county.post_east, post_id=county.post_east.id, confirm_new=True,
+                 **report_extra).get_json()["id"]
+    console(client, people.leader, "POST", f"/problems/{pid}/assign", json={"unit_id": county.unit_a.id})
+    after = photo(client, people.unit_a, f"{CONSOLE}/problems/{pid}/photos", seed=pid + 30).get_json()["id"]
+    res = console(client, people.unit_a, "POST", f"/problems/{pid}/fix", json={"note": "已修", "photo_id": after})
+    assert res.status_code == 200, res.get_json()
+    return pid
+
+
+def notice_state(pid: int) -> str:
+    from server.db import db
+    from server.models import Problem
+
+    db.session.rollback()
+    return db.session.get(Problem, pid).notice_state
+
+
+def test_no_message_without_the_reporters_consent(client, county, people, fake_wechat):
+    pid = fixed(client, county, people)
+    assert fake_wechat.subscribe_messages_to(people.volunteer.openid) == [] and notice_state(pid) == "none"
+
+
+def test_a_refused_message_is_recorded_and_the_fix_stands(client, county, people, fake_wechat):
+    fake_wechat.refuse_subscriptions(people.volunteer.openid)
+    pid = fixed(client, county, people, notify=True)
+    assert notice_state(pid) == "refused"
+    assert console(client, people.leader, "GET", f"/problems/{pid}").get_json()["status"] == "fixed"
