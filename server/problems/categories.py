@@ -33,12 +33,16 @@ def _install_defaults_if_empty() -> None:
         db.session.rollback()
 
 
-def usable(category_id: int | None) -> ProblemCategory:
-    """The active category a report names; 422 naming the field otherwise."""
-    if category_id is None:
+def usable(value: int | str | None) -> ProblemCategory:
+    """The active category a report names, by id (as the list gives it) or by name; 422 naming
+    the field otherwise."""
+    if value is None:
         raise ValidationError("请选择问题类别", field="category")
     _install_defaults_if_empty()
-    found = db.session.get(ProblemCategory, category_id)
+    if isinstance(value, str):
+        found = db.session.execute(sa.select(ProblemCategory).where(ProblemCategory.name == value.strip())).scalar()
+    else:
+        found = db.session.get(ProblemCategory, value)
     if found is None or not found.active:
         raise ValidationError("问题类别不存在或已停用", field="category")
     return found

@@ -18,7 +18,7 @@ from server.clock import local_iso
 from server.db import db
 from server.errors import Conflict, Forbidden, ValidationError
 from server.inputs import boolean, integer, number, string
-from server.models import Post, Problem, ProblemCategory, Shift
+from server.models import Post, Problem, Shift
 from server.problems import categories, records
 
 p = records.p
@@ -57,14 +57,9 @@ def report(caller: Caller, body: dict, now: datetime, tz) -> dict:
 
 
 def _category(body: dict) -> ProblemCategory:
-    """By id (as the category list gives it) or by its name."""
     value = body.get("category", body.get("category_id"))
-    if isinstance(value, str):
-        categories.active()  # installs the default list on first use
-        found = db.session.execute(sa.select(ProblemCategory.id).where(ProblemCategory.name == value.strip())
-                                   ).scalar()
-        return categories.usable(found)
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _ID_MAX):
+    if value is not None and not isinstance(value, str) and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _ID_MAX):
         raise ValidationError("问题类别无效", field="category")
     return categories.usable(value)
 
