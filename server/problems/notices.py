@@ -61,7 +61,11 @@ def send_if_due(problem_id: int, config) -> str | None:
     if not row.openid:
         result = "no_openid"
     else:
-        result, errcode = subscribe.send(access_token.from_config(config), message(row, settings))
+        try:
+            result, errcode = subscribe.send(access_token.from_config(config), message(row, settings))
+        except Exception:  # noqa: BLE001 - the fix is committed; a broken token cache must not fail it
+            log.exception("subscribe/send problem=%s failed", problem_id)
+            result, errcode = "failed", None
         if errcode is not None:
             log.warning("subscribe/send problem=%s errcode=%s", problem_id, errcode)
     db.session.execute(sa.update(problems_t).where(problems_t.c.id == problem_id).values(notice_state=result))
