@@ -49,7 +49,7 @@ def end_shift(shift_id: int):
     shift = shifts.end(
         callers.current_id(), shift_id, scan, utcnow(), rules,
         persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
-        note=string(body, "note", max_length=500, required=False, label="备注"),
+        note=string(body, "note", max_length=500, required=False, label="备注", multiline=True),
         allow_outside=boolean(body, "allow_outside"),
     )
     return serialize.shift(shift, rules.tz)

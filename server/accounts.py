@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from server import textsafety
 from server.db import db
 from server.errors import ApiError, Conflict, ValidationError
 from server.models import Unit, User
@@ -48,6 +49,7 @@ def register(user_id: int, name, phone, unit_id, now: datetime) -> tuple[User, b
     name = name.strip() if isinstance(name, str) else ""
     if not 1 <= len(name) <= 50:
         raise ValidationError("请填写姓名（1 至 50 个字）", field="name")
+    textsafety.refuse_controls(name, "name", "姓名")
     phone = phone.strip() if isinstance(phone, str) else ""
     if not PHONE_RE.match(phone):
         raise ValidationError("请填写 11 位中国大陆手机号", field="phone")

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from flask import request
 
 from server import json_provider
+from server import textsafety
 from server.errors import ApiError, BadRequest, ValidationError
 
 _MISSING = object()
@@ -32,6 +33,7 @@ def json_body() -> dict:
         body = None
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象", code="BAD_REQUEST")
+    textsafety.walk_json(body)  # control characters never get in, whatever field they hide in
     return body
 
 
@@ -62,7 +64,9 @@ def integer(body: dict, field: str, *, low: int, high: int, default: int | None 
 
 
 def string(body: dict, field: str, *, max_length: int, required: bool = True,
-           label: str | None = None, choices: tuple[str, ...] | None = None) -> str | None:
+           label: str | None = None, choices: tuple[str, ...] | None = None,
+           multiline: bool = False) -> str | None:
+    """A text field, trimmed; line breaks and tabs only where ``multiline`` (notes, reasons)."""
     value = body.get(field, _MISSING)
     if value is _MISSING or value is None or (isinstance(value, str) and not value.strip() and required):
         if required:
@@ -71,6 +75,7 @@ def string(body: dict, field: str, *, max_length: int, required: bool = True,
     if not isinstance(value, str):
         raise ValidationError(f"{label or field}必须是文字", field=field)
     value = value.strip()
+    textsafety.refuse_controls(value, field, label, multiline=multiline)
     if len(value) > max_length:
         raise ValidationError(f"{label or field}不能超过 {max_length} 个字符", field=field)
     if choices is not None and value not in choices:

@@ -4,6 +4,11 @@ import pytest
 from tests import factories
 
 
+def register_body(unit, **change) -> dict:
+    """What the mini-program sends when a volunteer registers."""
+    return {"name": "李娜", "phone": "13912345678", "unit_id": unit.id, **change}
+
+
 @pytest.fixture
 def newcomer(client):
     token = client.post("/api/mp/v1/auth/login", json={"code": "dev:newcomer"}).get_json()["token"]

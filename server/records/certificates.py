@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from server import textsafety
 from server.checkin import hours as rules
 from server.clock import local_date
 from server.db import db
@@ -84,6 +85,9 @@ def figures(volunteer_id: int, first: date, last: date) -> dict:
 def issue(volunteer: dict, first: date, last: date, now: datetime, tz, issued_by_id: int | None) -> Certificate:
     """Register a certificate for ``volunteer`` (id, name, unit_name) and return it."""
     numbers = figures(volunteer["id"], first, last)
+    # A name entered before input was checked may hold a line break; a certificate prints one line.
+    name = textsafety.strip_controls(volunteer["name"] or "")
+    unit_name = textsafety.strip_controls(volunteer["unit_name"]) if volunteer.get("unit_name") else None
     issued_on = local_date(now, tz)
     organisation = current_app.config["ISSUING_ORGANISATION"]
     same = db.session.execute(sa.select(Certificate).where(
@@ -92,13 +96,13 @@ def issue(volunteer: dict, first: date, last: date, now: datetime, tz, issued_by
         Certificate.credited_minutes == numbers["credited_minutes"],
         Certificate.scanned_minutes == numbers["scanned_minutes"],
         Certificate.shift_count == numbers["shift_count"], Certificate.star_level == numbers["star_level"],
-        Certificate.volunteer_name == (volunteer["name"] or ""), Certificate.organisation == organisation,
+        Certificate.volunteer_name == name, Certificate.organisation == organisation,
     ).order_by(Certificate.id).limit(1)).scalar_one_or_none()
     if same is not None:
         return same
     certificate = Certificate(
-        volunteer_id=volunteer["id"], period_from=first, period_to=last, volunteer_name=volunteer["name"] or "",
-        unit_name=volunteer.get("unit_name"), organisation=organisation, issued_on=issued_on, issued_at=now,
+        volunteer_id=volunteer["id"], period_from=first, period_to=last, volunteer_name=name,
+        unit_name=unit_name, organisation=organisation, issued_on=issued_on, issued_at=now,
         issued_by_id=issued_by_id, **numbers)
     db.session.add(certificate)
     db.session.commit()

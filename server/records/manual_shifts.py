@@ -127,7 +127,7 @@ def add(caller: Caller, body, now: datetime, limits: Limits) -> dict:
     if not permissions.may_add_manual_shift(caller, volunteer.unit_id, post.district_id):
         # Outside the caller's scope: as for any row, say it is not there.
         raise NotFound("找不到该志愿者" if caller.scope_unit_id is not None else "找不到该岗位")
-    reason = string(body, "reason", max_length=500, label="补录理由")
+    reason = string(body, "reason", max_length=500, label="补录理由", multiline=True)
     may_exceed = permissions.may_bypass_shift_limits(caller)
     started, ended = parse_times(body, now, limits, may_exceed=may_exceed)
     check_deadline(started, now, limits, may_exceed=may_exceed)
@@ -136,7 +136,7 @@ def add(caller: Caller, body, now: datetime, limits: Limits) -> dict:
         volunteer=volunteer, post_id=post.id, started=started, ended=ended, review_state="approved",
         reason=reason, actor_id=caller.id, tz=limits.tz, action="manual_add", now=now, flags=["manual"],
         persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
-        note=string(body, "note", max_length=500, required=False, label="备注"),
+        note=string(body, "note", max_length=500, required=False, label="备注", multiline=True),
     )
     db.session.commit()
     return load(shift_id)

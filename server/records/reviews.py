@@ -148,7 +148,7 @@ def review(caller: Caller, shift_id: int, body, now: datetime, max_minutes: int)
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象")
     decision = string(body, "decision", max_length=16, label="审核结果", choices=DECISIONS)
-    reason = string(body, "reason", max_length=500, required=decision != "approve", label="理由")
+    reason = string(body, "reason", max_length=500, required=decision != "approve", label="理由", multiline=True)
     if shift["status"] not in _REVIEWABLE:
         raise Conflict("只能审核已结束的上岗记录", code="SHIFT_NOT_REVIEWABLE", status_now=shift["status"])
     minutes = _credited_minutes(caller, body, decision, shift, max_minutes)
@@ -190,7 +190,7 @@ def void(caller: Caller, shift_id: int, body, now: datetime) -> dict:
     require_changer(caller)
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象")
-    reason = string(body, "reason", max_length=500, label="作废理由")
+    reason = string(body, "reason", max_length=500, label="作废理由", multiline=True)
     if shift["status"] == "voided":
         raise Conflict("该上岗记录已作废", code="SHIFT_VOIDED")
     changes = dict(status="voided", credited_minutes=0, review_reason=reason,
