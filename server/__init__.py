@@ -18,6 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     _check_secret_key(app)
+    _trust_proxies(app)
     _configure_cookies(app)
     from server.sessions import ConsoleOnlySessionInterface
 
@@ -67,10 +68,21 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _check_secret_key(app: Flask) -> None:
     if config_module.is_production(app.config):
         key = app.config.get("SECRET_KEY") or ""
-        if key == config_module.DEV_SECRET_KEY or len(key) < 16:
+        if key == config_module.DEV_SECRET_KEY or len(key) < 32:
             raise RuntimeError(
                 "Refusing to start in production mode without a strong SECRET_KEY "
-                "(set SECRET_KEY to a random string of at least 16 characters)")
+                "(set SECRET_KEY to a random string of at least 32 characters)")
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address and scheme come from their
+    X-Forwarded-* headers (the last N hops); without it every request seems to come from the
+    proxy, and one address's lockout or rate limit would hit everyone."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _configure_cookies(app: Flask) -> None:

@@ -19,7 +19,21 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "REDVEST_ENV": ("development", str),
     "REDIS_URL": ("", str),
     "TOKEN_TTL_SECONDS": (7 * 24 * 3600, int),
+    # Console bearer tokens and console sessions: absolute lifetime, and the idle timeout of a session.
     "CONSOLE_TOKEN_TTL_SECONDS": (12 * 3600, int),
+    "CONSOLE_IDLE_TIMEOUT_SECONDS": (30 * 60, int),
+    # Retired SECRET_KEYs still accepted for tokens and sessions, comma-separated (Flask 3.1's setting).
+    "SECRET_KEY_FALLBACKS": ((), list),
+    # QR posters' signing key; empty = derived from SECRET_KEY as before, so existing posters keep
+    # working. Set it to the old SECRET_KEY before rotating SECRET_KEY.
+    "QR_SECRET_KEY": ("", str),
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0 = none trusted).
+    "TRUSTED_PROXIES": (0, int),
+    # The privacy notice volunteers agree to (PIPL); a new version asks everyone again.
+    "PRIVACY_VERSION": ("2026-12-01", str),
+    "PRIVACY_URL": ("", str),  # empty = the notice this backend serves at /privacy
+    "PHOTO_RETENTION_DAYS": (365, int),
+    "LOCATION_RETENTION_DAYS": (90, int),
     # Shift rules (hours.py)
     "MAX_SHIFT_MINUTES": (240, int),
     "MIN_SHIFT_MINUTES": (15, int),
@@ -78,6 +92,8 @@ def from_environment(environ: dict | None = None) -> dict:
             settings[name] = default
         elif kind is bool:
             settings[name] = _parse_bool(raw)
+        elif kind is list:
+            settings[name] = [part.strip() for part in raw.split(",") if part.strip()]
         else:
             settings[name] = kind(raw)
     return settings
@@ -89,5 +105,11 @@ def is_production(config: dict) -> bool:
 
 
 def dev_login_allowed(config: dict) -> bool:
-    """`dev:<id>` login codes work only while no WeChat app is configured."""
-    return not config.get("WECHAT_APPID")
+    """`dev:<id>` login codes work only in development: never once production is declared or
+    WeChat is configured, whatever else is set."""
+    return not is_production(config)
+
+
+def qr_secret(config) -> str:
+    """The key QR payloads are signed with (qr.payload derives its HMAC key from it)."""
+    return config.get("QR_SECRET_KEY") or config["SECRET_KEY"]

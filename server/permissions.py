@@ -236,3 +236,9 @@ def may_run_spot_checks(caller: Caller) -> bool:
 def sees_county_assessment(caller: Caller) -> bool:
     """The county-wide bulletin compares every unit: leaders and admins."""
     return caller.sees_everything
+
+
+def refuse_own_shift(caller: Caller, volunteer_id: int) -> None:
+    """Nobody adds, approves, adjusts or voids hours for themselves, whatever their role."""
+    if volunteer_id == caller.id:
+        raise Forbidden("不能审核或补录自己的上岗记录", code="OWN_SHIFT")

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, url_for
 
 from qr import payload
+from server import config
 from server.db import db
 from server.models import Post
 
@@ -14,7 +15,7 @@ bp = Blueprint("public", __name__)
 @bp.get("/q/<token>")
 def scanned_outside_wechat(token: str):
     try:
-        code = payload.verify(current_app.config["SECRET_KEY"], token)
+        code = payload.verify(config.qr_secret(current_app.config), token)
     except payload.InvalidPayload:
         return render_template("public/qr.html", post=None, state="invalid"), 404
     post = db.session.execute(sa.select(Post).where(Post.id == code.post_id)).scalar_one_or_none()

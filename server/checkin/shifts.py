@@ -15,6 +15,7 @@ from qr import payload
 from server.checkin import geo
 from server.checkin import hours
 from server import callers
+from server.config import qr_secret
 from server.callers import Caller
 from server.clock import local_date
 from server.checkin import fastsql
@@ -122,7 +123,7 @@ class Rules(NamedTuple):
 
     @classmethod
     def from_config(cls, config, tz) -> "Rules":
-        return cls(config["SECRET_KEY"], config["MIN_SHIFT_MINUTES"], config["MAX_SHIFT_MINUTES"],
+        return cls(qr_secret(config), config["MIN_SHIFT_MINUTES"], config["MAX_SHIFT_MINUTES"],
                    config["GEOFENCE_ACCURACY_ALLOWANCE_M"], tz)
 
 

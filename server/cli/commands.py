@@ -153,6 +153,7 @@ def register(app: Flask) -> None:
     for group in (units_cli, districts_cli, posts_cli, users_cli, shifts_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo.demo_command)
+    from server.cli import users  # noqa: F401  (users set-password / disable / enable, issue 14)
     from server.cli.posters import posters_cli
     app.cli.add_command(posters_cli)
     from server.cli.photos import photos_cli

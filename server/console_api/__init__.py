@@ -20,7 +20,7 @@ PUBLIC_ENDPOINTS = {"console_api.login"}
 def _authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
-    permissions.require_console(callers.authenticate())
+    permissions.require_console(callers.authenticate("console"))
 
 
 from server.console_api import auth  # noqa: E402,F401  (registers the views)

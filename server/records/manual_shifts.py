@@ -118,6 +118,7 @@ def add(caller: Caller, body, now: datetime, limits: Limits) -> dict:
         raise ValidationError("请选择志愿者", field="volunteer_id")
     if post_id is None:
         raise ValidationError("请选择岗位", field="post_id")
+    permissions.refuse_own_shift(caller, volunteer_id)
     volunteer = db.session.get(User, volunteer_id)
     post = db.session.get(Post, post_id)
     if volunteer is None or volunteer.registered_at is None:

@@ -145,6 +145,7 @@ def review(caller: Caller, shift_id: int, body, now: datetime, max_minutes: int)
     """Checked in this order: scope (404 whatever the body), decision, reason, credited_minutes."""
     shift = shift_in_scope(caller, shift_id)
     require_changer(caller)
+    permissions.refuse_own_shift(caller, shift["volunteer_id"])
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象")
     decision = string(body, "decision", max_length=16, label="审核结果", choices=DECISIONS)
@@ -188,6 +189,7 @@ def _credited_minutes(caller: Caller, body: dict, decision: str, shift: dict, ma
 def void(caller: Caller, shift_id: int, body, now: datetime) -> dict:
     shift = shift_in_scope(caller, shift_id)
     require_changer(caller)
+    permissions.refuse_own_shift(caller, shift["volunteer_id"])
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象")
     reason = string(body, "reason", max_length=500, label="作废理由", multiline=True)
