@@ -269,3 +269,39 @@ def test_failures_from_many_addresses_slow_a_name_down_but_its_owner_still_signs
     assert slowed.value.code == "LOGIN_LOCKED" and slowed.value.details["retry_after"] <= 10
     user = accounts.check_console_login("popular", PASSWORD, remote_addr="10.9.9.9", now=later + timedelta(seconds=11))
     assert user.username == "popular"
+
+
+# --- finding 7: rosters reveal nobody outside the caller's scope --------------------------------
+
+def _tomorrow() -> str:
+    return (utcnow().astimezone(TZ).date() + timedelta(days=1)).isoformat()
+
+
+def test_a_district_coordinator_cannot_roster_or_read_a_volunteer_outside_their_scope(client, county):
+    stranger = factories.volunteer(county.unit_b, name="赵秘密")
+    east = factories.headers(factories.console_user("coordinator", district_=county.east))
+    assert client.get(f"/api/console/v1/volunteers/{stranger.id}", headers=east).status_code == 404
+    res = client.post("/api/console/v1/slots", headers=east, json={
+        "post_id": county.post_east.id, "date": _tomorrow(), "start": "07:00", "end": "09:00", "needed": 1,
+        "volunteer_ids": [stranger.id]})
+    assert res.status_code in (404, 422) and "赵秘密" not in res.get_data(as_text=True)
+    slot = client.post("/api/console/v1/slots", headers=east, json={
+        "post_id": county.post_east.id, "date": _tomorrow(), "start": "07:00", "end": "09:00", "needed": 1})
+    assert slot.status_code == 201, slot.get_json()
+    res = client.post(f"/api/console/v1/slots/{slot.get_json()['id']}/assignments", headers=east,
+                      json={"volunteer_id": stranger.id})
+    assert res.status_code == 404 and "赵秘密" not in res.get_data(as_text=True)
+
+
+def test_a_roster_dry_run_does_not_tell_whether_a_phone_belongs_to_someone_elsewhere(client, county):
+    import io
+    stranger = factories.volunteer(county.unit_b)
+    east = factories.headers(factories.console_user("coordinator", district_=county.east))
+
+    def dry_run(phone: str) -> str:
+        sheet = f"岗位编号,日期,开始,结束,人数,志愿者\n{county.post_east.code},{_tomorrow()},7:00,9:00,1,{phone}\n"
+        res = client.post("/api/console/v1/slots/import", query_string={"dry_run": "1"}, headers=east,
+                          data={"file": (io.BytesIO(sheet.encode()), "r.csv")}, content_type="multipart/form-data")
+        return res.get_data(as_text=True).replace(phone, "PHONE")
+
+    assert dry_run(stranger.phone) == dry_run("13700000000")

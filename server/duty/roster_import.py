@@ -230,9 +230,10 @@ class _People:
         return self.cache[token]
 
     def _lookup(self, token: str) -> int | str:
-        query = sa.select(User.id).where(User.registered_at.is_not(None), User.status == "active")
-        if self.caller.role == "coordinator" and self.caller.scope_unit_id is not None:
-            query = query.where(User.unit_id == self.caller.scope_unit_id)
+        # Only people the coordinator may see: a number or name outside that scope is "not found",
+        # exactly like one that belongs to nobody, so a dry run reveals nothing about them.
+        query = sa.select(User.id).where(User.registered_at.is_not(None), User.status == "active",
+                                         permissions.volunteer_filter(self.caller))
         if _PHONE.match(token):
             found = db.session.execute(query.where(User.phone == token)).scalars().all()
             return found[0] if found else f"找不到手机号为 {token} 的志愿者{self._scope_hint()}"
