@@ -11,7 +11,7 @@ from server import callers, privacy
 
 bp = Blueprint("mp", __name__, url_prefix="/api/mp/v1")
 
-PUBLIC_ENDPOINTS = {"mp.login", "mp.privacy"}
+PUBLIC_ENDPOINTS = {"mp.login", "mp.privacy_notice"}
 # Recording hours needs consent to the current privacy notice (PIPL); reading and erasing
 # one's own data, and agreeing, never do.
 CONSENT_ENDPOINTS = {"mp.start_shift", "mp.end_shift", "mp.upload_photo"}

@@ -39,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from server import errorhandlers, public
+    from server import errorhandlers, inputs, public, security_headers
     from server.cli import commands as cli
     from server.evidence import photo_files
     from server.records import verify
@@ -48,6 +48,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from server.console_api import bp as console_bp
 
     errorhandlers.register(app)
+    security_headers.register(app)
+    inputs.limit_json_bodies(app)
     app.register_blueprint(mp_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(console_pages_bp)

@@ -13,7 +13,7 @@ from server.db import db
 from server.errors import ApiError, Conflict, Forbidden, NotFound, ValidationError
 from server.models import Unit, User
 
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 DEV_CODE_PREFIX = "dev:"
 
 
@@ -52,8 +52,10 @@ def login_wechat(openid: str, now: datetime) -> User:
     return user
 
 
-def register(user_id: int, name, phone, unit_id, now: datetime) -> tuple[User, bool]:
-    """Record the volunteer's real name, mobile and unit; returns (user, first_time)."""
+def register(user_id: int, name, phone, unit_id, now: datetime, *,
+             privacy_version: str | None = None) -> tuple[User, bool]:
+    """Record the volunteer's real name, mobile and unit, and their consent to the privacy
+    notice (the view checked its version); returns (user, first_time)."""
     name = name.strip() if isinstance(name, str) else ""
     if not 1 <= len(name) <= 50:
         raise ValidationError("请填写姓名（1 至 50 个字）", field="name")
@@ -68,6 +70,9 @@ def register(user_id: int, name, phone, unit_id, now: datetime) -> tuple[User, b
     user.name, user.phone, user.unit_id = name, phone, unit_id
     if first_time:
         user.registered_at = now
+    if privacy_version is not None:
+        from server import privacy
+        privacy.record(user, privacy_version, now)
     try:
         db.session.commit()
     except IntegrityError:

@@ -13,7 +13,7 @@ from flask import current_app
 
 from server.db import db
 from server.errors import ApiError, Forbidden
-from server.models import PrivacyConsent, User
+from server.models import PersonalDataAccess, PrivacyConsent, User
 
 
 def current_version() -> str:
@@ -47,3 +47,11 @@ def record(user: User, version: str, now: datetime) -> None:
     """The consent and its time, on the user and in the history (the caller commits)."""
     user.privacy_version, user.consented_at = version, now
     db.session.add(PrivacyConsent(user_id=user.id, version=version, at=now))
+
+
+def log_access(actor_id: int | None, action: str, now: datetime, *, subject_id: int | None = None,
+               detail: str | None = None) -> None:
+    """One line in the admins' log of personal-data actions (commits)."""
+    db.session.add(PersonalDataAccess(actor_id=actor_id, action=action, subject_id=subject_id,
+                                      detail=(detail or "")[:300] or None, at=now))
+    db.session.commit()

@@ -25,6 +25,15 @@ def scanned_outside_wechat(token: str):
     return render_template("public/qr.html", post=post, state=state)
 
 
+@bp.get("/privacy")
+def privacy_notice():
+    """The privacy notice volunteers agree to; its version is configuration (PRIVACY_VERSION)."""
+    cfg = current_app.config
+    return render_template("public/privacy.html", version=cfg["PRIVACY_VERSION"],
+                           organisation=cfg["ISSUING_ORGANISATION"], photo_days=cfg["PHOTO_RETENTION_DAYS"],
+                           location_days=cfg["LOCATION_RETENTION_DAYS"])
+
+
 @bp.get("/healthz")
 def health():
     """For load balancers and monitoring: the process answers (no database round-trip)."""

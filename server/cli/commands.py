@@ -154,6 +154,8 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(demo.demo_command)
     from server.cli import users  # noqa: F401  (users set-password / disable / enable, issue 14)
+    from server.cli.privacy import privacy_cli  # personal-data retention (issue 14)
+    app.cli.add_command(privacy_cli)
     from server.cli.posters import posters_cli
     app.cli.add_command(posters_cli)
     from server.cli.photos import photos_cli

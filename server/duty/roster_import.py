@@ -43,8 +43,8 @@ COLUMNS = {
 }
 REQUIRED = ("post_code", "date", "start", "end")
 _SEPARATORS = re.compile(r"[,，、;；/／\s]+")
-_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-_PHONE = re.compile(r"^1\d{10}$")
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$", re.ASCII)
+_PHONE = re.compile(r"^1[0-9]{10}$")
 
 
 class SheetRefused(ApiError):
@@ -188,16 +188,17 @@ def _spec(cells, columns, posts, units, people):
 
 def _date(value) -> date | None:
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
-        return value
+        return value if 2000 <= value.year <= 2100 else None
     match = _DATE.match(str(value or ""))
     if not match:
         return None
     try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         return None
+    return day if 2000 <= day.year <= 2100 else None
 
 
 def _clock(value) -> time | None:

@@ -29,7 +29,7 @@ from server.models.rosters import MAX_SLOT_HOURS
 
 slots_t, assign_t, users_t = DutySlot.__table__, SlotAssignment.__table__, User.__table__
 MAX_SLOTS_PER_REQUEST = 2000
-_CLOCK = re.compile(r"^\s*(\d{1,2})[:：]?(\d{2})(?::(\d{2}))?\s*$")
+_CLOCK = re.compile(r"^\s*(\d{1,2})[:：]?(\d{2})(?::(\d{2}))?\s*$", re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,8 @@ def answer(caller: Caller, task_id: int, photo: bytes, latitude: float, longitud
         answered_at=now, latitude=latitude, longitude=longitude, accuracy=accuracy,
         distance_m=round(fence.distance_m, 1), inside_geofence=fence.inside, photo_id=stored["id"],
         photo_captured_at=captured_at, result=result,
-        photo_live=captured_at is None or captured_at >= check_created - LIVE_TOLERANCE))
+        # No EXIF time proves nothing: such a photo may be years old, so it is not counted live.
+        photo_live=captured_at is not None and captured_at >= check_created - LIVE_TOLERANCE))
     if updated.rowcount == 1:
         _mark_shift(task["shift_id"], result, now, caller.id)
     db.session.commit()

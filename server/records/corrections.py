@@ -19,7 +19,7 @@ from server.records import manual_shifts
 from server.callers import Caller, require_active
 from server.db import db
 from server.errors import BadRequest, Conflict, Forbidden, ValidationError
-from server.inputs import integer, string
+from server.inputs import PERSUASIONS_MAX, integer, string
 from server.models import CorrectionRequest, Post, Shift, User
 from server.checkin.shifts import get_own
 
@@ -91,7 +91,7 @@ def request_missing(caller: Caller, body, now: datetime, limits: manual_shifts.L
         volunteer=db.session.get(User, caller.id), post_id=post_id, started=started, ended=ended,
         review_state="pending", reason=None, actor_id=caller.id, tz=limits.tz,
         action="missing_shift_request", now=now, flags=["manual", "correction_requested"],
-        persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
+        persuasions=integer(body, "persuasions", low=0, high=PERSUASIONS_MAX, default=0, label="劝导人次"),
         note=string(body, "note", max_length=500, required=False, label="备注", multiline=True),
     )
     request = _insert_request(caller, shift_id, "missing", reason, now)

@@ -22,7 +22,7 @@ from server.callers import Caller
 from server.clock import local_date, parse_instant
 from server.db import db
 from server.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, ValidationError
-from server.inputs import integer, string
+from server.inputs import PERSUASIONS_MAX, integer, string
 from server.models import Post, Shift, User
 from server.checkin.shifts import SHIFT_COLUMNS
 
@@ -136,7 +136,7 @@ def add(caller: Caller, body, now: datetime, limits: Limits) -> dict:
     shift_id = insert(
         volunteer=volunteer, post_id=post.id, started=started, ended=ended, review_state="approved",
         reason=reason, actor_id=caller.id, tz=limits.tz, action="manual_add", now=now, flags=["manual"],
-        persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
+        persuasions=integer(body, "persuasions", low=0, high=PERSUASIONS_MAX, default=0, label="劝导人次"),
         note=string(body, "note", max_length=500, required=False, label="备注", multiline=True),
     )
     db.session.commit()

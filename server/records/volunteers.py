@@ -31,7 +31,7 @@ def _escape_like(text: str) -> str:
 
 
 def _search_condition(caller: Caller, q: str):
-    if q.isdigit():
+    if q.isascii() and q.isdigit():
         if permissions.sees_full_phone(caller):
             return users_t.c.phone.like(f"%{_escape_like(q)}%", escape="\\")
         if len(q) == 11:
