@@ -39,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from server import errorhandlers, inputs, public, security_headers
+    from server import errorhandlers, inputs, public, rate_limits, security_headers
     from server.cli import commands as cli
     from server.evidence import photo_files
     from server.records import verify
@@ -62,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.exempt(console_bp)
     photo_files.init_app(app)  # photo storage, signed photo URLs, WeChat message push
     cli.register(app)
+    rate_limits.init_app(app)  # after every blueprint: it attaches limits to their views
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)
     return app

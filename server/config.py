@@ -32,6 +32,18 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     # The privacy notice volunteers agree to (PIPL); a new version asks everyone again.
     "PRIVACY_VERSION": ("2026-12-01", str),
     "PRIVACY_URL": ("", str),  # empty = the notice this backend serves at /privacy
+    # Rate limits (rate_limits.py), in Flask-Limiter's notation; RATE_LIMITS_ENABLED=0 turns them off.
+    "RATE_LIMITS_ENABLED": (True, bool),
+    "RATE_LIMIT_KEY_PREFIX": ("redvest", str),  # Redis keys: LIMITER/<prefix>/...
+    "RATE_LIMIT_MP_LOGIN": ("30 per minute", str),  # per address
+    "RATE_LIMIT_REGISTRATION": ("10 per minute", str),  # per user, and so on below
+    "RATE_LIMIT_SCANS": ("30 per minute", str),
+    "RATE_LIMIT_UPLOADS": ("30 per hour", str),
+    "RATE_LIMIT_CONSOLE_LOGIN": ("10 per minute", str),  # per address
+    "RATE_LIMIT_CERTIFICATES": ("20 per minute", str),
+    "RATE_LIMIT_EXPORTS": ("20 per minute", str),
+    "RATE_LIMIT_SEARCH": ("30 per minute", str),  # volunteer searches with q=
+    "RATE_LIMIT_ROSTER_IMPORT": ("10 per minute", str),
     "PHOTO_RETENTION_DAYS": (365, int),
     "LOCATION_RETENTION_DAYS": (90, int),
     # Shift rules (hours.py)
@@ -56,7 +68,9 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     # Photo evidence (photos.py). Request bodies above MAX_CONTENT_LENGTH are refused with 413.
     "MAX_CONTENT_LENGTH": (10 * 1024 * 1024, int),
     "STORAGE_URL": ("", str),  # file:///abs/dir or s3://bucket/prefix?endpoint_url=...; empty = <instance>/photos
-    "PHOTO_MAX_PIXELS": (50_000_000, int),
+    # Refused from the header, before decoding: 25 MP covers a phone's full-size photo (WeChat sends
+    # compressed ones); a 49 MP PNG costs about 0.5 GB to decode.
+    "PHOTO_MAX_PIXELS": (25_000_000, int),
     "PHOTO_MAX_PER_SHIFT": (9, int),
     "PHOTO_UPLOAD_WINDOW_MINUTES": (30, int),  # after a shift closed
     "PHOTO_URL_TTL_SECONDS": (600, int),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from server.models import Post, Unit, User
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # an honest roster of MAX_ROWS rows unpacks to a few MB
 COLUMNS = {
     "post_code": ("岗位编号", "岗位代码", "岗位码", "post_code", "code"),
     "date": ("日期", "date"),
@@ -94,6 +96,7 @@ def read(data: bytes) -> list[list]:
     if len(data) > MAX_BYTES:
         raise ValidationError("文件不能超过 2 MB", field="file")
     if data[:4] == b"PK\x03\x04":
+        _check_unpacked_size(data)
         return _xlsx(data)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -103,7 +106,24 @@ def read(data: bytes) -> list[list]:
             continue
     else:
         raise ValidationError("无法识别文件编码，请另存为 UTF-8 CSV 或 XLSX", field="file")
-    return [row for row in csv.reader(io.StringIO(text))]
+    rows = []
+    for row in csv.reader(io.StringIO(text)):
+        rows.append(row)
+        if len(rows) > MAX_ROWS + 1:  # the header, then at most MAX_ROWS
+            raise ValidationError(f"排班表最多 {MAX_ROWS} 行", field="file")
+    return rows
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """A zip's directory says how big its parts unpack to; refuse a bomb (a 320 KB sheet whose
+    shared strings unpack to 100 MB) before openpyxl inflates anything."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise ValidationError("无法读取该 XLSX 文件", field="file")
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(f"文件解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB，请删去多余内容", field="file")
 
 
 def _xlsx(data: bytes) -> list[list]:
