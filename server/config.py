@@ -62,6 +62,7 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "POSTER_FONT": ("", str),
     "POSTER_WORKERS": (2, int),
     "POSTER_CACHE_DIR": ("", str),  # console downloads kept for the day; empty = <instance>/poster-cache
+    "CERTIFICATE_CACHE_DIR": ("", str),  # rendered certificate PDFs; empty = <instance>/certificate-cache
     # The mini-program page an official code opens, and which build of the app it opens.
     "WECHAT_SCAN_PAGE": ("pages/scan/index", str),
     "WECHAT_ENV_VERSION": ("release", str),

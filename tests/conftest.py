@@ -40,6 +40,7 @@ def _base_config(database_url: str, wechat_base: str, instance: str) -> dict:
         "PUBLIC_BASE_URL": "https://redvest.example.gov.cn",
         "REDVEST_ENV": "development",
         "POSTER_CACHE_DIR": os.path.join(instance, "poster-cache"),
+        "CERTIFICATE_CACHE_DIR": os.path.join(instance, "certificate-cache"),
         "STORAGE_URL": "file://" + os.path.join(instance, "photos"),
     }
 

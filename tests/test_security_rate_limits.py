@@ -110,3 +110,20 @@ def test_the_limit_holds_across_two_processes_sharing_redis(app, tmp_path):
         for process, _ in servers:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_a_certificate_is_rendered_once_until_the_hours_change(app, client, county):
+    from datetime import datetime
+    from tests.report_data import add_shift
+    volunteer = factories.volunteer(county.unit_a)
+    add_shift(volunteer, county.post_east, datetime(2026, 11, 9, 8, 0), 60)
+    headers = factories.headers(volunteer)
+    cache = app.config["CERTIFICATE_CACHE_DIR"]
+    first = client.get(f"{MP}/me/certificate.pdf", headers=headers)
+    again = client.get(f"{MP}/me/certificate.pdf", headers=headers)
+    assert first.status_code == again.status_code == 200 and first.data == again.data
+    assert len(os.listdir(cache)) == 1, "rendered once, then served from the cache"
+    add_shift(volunteer, county.post_east, datetime(2026, 11, 10, 8, 0), 60)
+    changed = client.get(f"{MP}/me/certificate.pdf", headers=headers)
+    assert changed.headers["X-Certificate-Number"] != first.headers["X-Certificate-Number"]
+    assert len(os.listdir(cache)) == 2

@@ -12,6 +12,9 @@ an end after today is cut to today: a certificate attests what happened.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -140,3 +143,16 @@ def as_json(certificate: Certificate) -> dict:
 
 def filename(certificate: Certificate) -> str:
     return f"志愿服务时长证明_{certificate.volunteer_name}_{certificate.number}.pdf"
+
+
+def cache_path(certificate: Certificate) -> str:
+    """Where the rendered PDF of this certificate is kept (it holds a name: erasure deletes it).
+    Named by everything the PDF prints, so a changed row, or another database, never reads it."""
+    printed = "|".join(str(part) for part in (
+        certificate.id, certificate.number, certificate.volunteer_id, certificate.volunteer_name,
+        certificate.unit_name, certificate.period_from, certificate.period_to, certificate.issued_on,
+        certificate.credited_minutes, certificate.scanned_minutes, certificate.shift_count,
+        certificate.star_level, certificate.organisation, verify_url(certificate)))
+    folder = current_app.config["CERTIFICATE_CACHE_DIR"] or os.path.join(current_app.instance_path,
+                                                                         "certificate-cache")
+    return os.path.join(folder, f"{certificate.volunteer_id}-{hashlib.sha256(printed.encode()).hexdigest()}.pdf")

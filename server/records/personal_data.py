@@ -10,11 +10,13 @@
 """
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from server.accounts import ERASED_PREFIX
+from server.records import certificates
 from server.clock import local_iso
 from server.db import db
 from server.evidence import photo_urls
@@ -67,6 +69,11 @@ def erase(user_id: int, store, now: datetime) -> int:
     failed erasure never leaves rows pointing at deleted files."""
     user = db.session.get(User, user_id)
     photos = db.session.execute(sa.select(Photo.id, Photo.sha256).where(Photo.uploader_id == user_id)).all()
+    for certificate in db.session.execute(sa.select(Certificate).where(Certificate.volunteer_id == user_id)).scalars():
+        try:
+            os.remove(certificates.cache_path(certificate))  # the rendered PDF prints the name
+        except FileNotFoundError:
+            pass
     db.session.execute(sa.delete(Photo).where(Photo.uploader_id == user_id))
     db.session.execute(sa.update(Shift).where(Shift.volunteer_id == user_id).values(
         note=None, start_lat=None, start_lng=None, end_lat=None, end_lng=None, client_request_id=None))
