@@ -5,7 +5,8 @@ import sqlalchemy as sa
 from miniprogram_api import bp
 from flask import current_app
 
-from server import accounts, callers, privacy, serialize
+from server import accounts, callers, privacy
+from server.checkin import serialize
 from server.evidence import photo_files
 from server.records import personal_data
 from server.checkin import hour_totals

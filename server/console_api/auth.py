@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from flask import g, request
 
-from server import accounts, callers, permissions, revocation, serialize, tokens
+from server import accounts, callers, permissions, revocation, tokens
+from server.checkin import serialize
 from server.console_api import bp
 from server.db import db
 from server.errors import NotFound
