@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from server import textsafety
+from server import privacy, textsafety
 from server.db import db
 from server.errors import ApiError, Conflict, Forbidden, NotFound, ValidationError
 from server.models import Unit, User
@@ -71,7 +71,6 @@ def register(user_id: int, name, phone, unit_id, now: datetime, *,
     if first_time:
         user.registered_at = now
     if privacy_version is not None:
-        from server import privacy
         privacy.record(user, privacy_version, now)
     try:
         db.session.commit()

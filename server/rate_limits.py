@@ -45,11 +45,8 @@ def _user_or_address() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        try:
-            data, _ = tokens._verified(tokens.signing_keys(), token.strip())
-            return f"user:{int(data['u'])}"
-        except Exception:  # noqa: BLE001 - any bad token: count it against the address
-            return f"addr:{_address()}"
+        user_id = tokens.signed_user_id(token.strip())
+        return f"user:{user_id}" if user_id is not None else f"addr:{_address()}"
     if not request.path.startswith("/api/") and isinstance(session.get("uid"), int):
         return f"user:{session['uid']}"
     return f"addr:{_address()}"
