@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
 from miniprogram_api import bp
 from flask import current_app
@@ -11,7 +12,8 @@ from server.evidence import photo_files
 from server.records import personal_data
 from server.checkin import hour_totals
 from server.checkin import shifts
-from server.clock import county_zone, utcnow
+from server.duty import spot_checks
+from server.clock import county_zone, local_iso, utcnow
 from server.db import db
 from server.errors import ValidationError
 from server.inputs import json_body, query_date
@@ -27,9 +29,21 @@ def me():
         "user": serialize.user(user),
         "open_shift": serialize.shift(open_shift, county_zone()) if open_shift else None,
         "hours": hour_totals.volunteer_totals(caller.id, None, None),
+        "spot_checks_pending": _pending_spot_checks(caller),
         "privacy": {"version": privacy.current_version(), "url": privacy.notice_url(),
                     "consent_needed": privacy.consent_needed(user.privacy_version, user.registered)},
     }
+
+
+def _pending_spot_checks(caller) -> list[dict]:
+    """Spot checks waiting for this volunteer's answer (a leader's or the server's presence
+    check, raised here if due): the mini-program opens the answer page from them."""
+    tz = county_zone()
+    tasks = spot_checks.tasks_for(caller, utcnow(), days=1,
+                                  answer_minutes=current_app.config["SPOT_CHECK_ANSWER_MINUTES"])
+    return [{"id": task["id"], "shift_id": task["shift_id"], "note": task["note"],
+             "post": {"id": task["post_id"], "code": task["post_code"], "name": task["post_name"]},
+             "due_at": local_iso(task["due_at"], tz)} for task in tasks if task["state"] == "pending"]
 
 
 @bp.get("/privacy")

@@ -2,13 +2,13 @@
 privacy consents, erasure and the personal-data access log.
 
 Revision ID: 0009_security
-Revises: 0008_calendar
+Revises: 0011_problems (written against 0008_calendar; chained after main's 0010 and 0011 when merged)
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0009_security"
-down_revision = "0008_calendar"
+down_revision = "0011_problems"
 branch_labels = None
 depends_on = None
 

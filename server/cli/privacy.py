@@ -5,13 +5,15 @@ from __future__ import annotations
 import click
 from flask import current_app
 
+from server.cli.failures import Group
+
 from server import revocation
 from server.cli.commands import emit, json_option
 from server.clock import utcnow
 from server.evidence.photo_files import storage
 from server.records import personal_data
 
-privacy_cli = click.Group("privacy", help="Personal data: retention.")
+privacy_cli = Group("privacy", help="Personal data: retention.")
 
 
 @privacy_cli.command("retention")

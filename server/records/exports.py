@@ -16,11 +16,6 @@ from datetime import date, datetime
 from typing import IO, Callable, Iterable, Iterator
 from urllib.parse import quote
 
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from server import textsafety
 from server.records.reports import HoursReport
 
@@ -91,8 +86,6 @@ def write_csv(table: Table, fp: IO[bytes]) -> None:
         fp.write(chunk.encode("utf-8"))
 
 
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 _FORMATS = {"hours": "0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 # openpyxl formats dates and times by itself; building a styled cell per value costs a third
 # of a 100,000-row export, so only the hours column gets one of its own.
@@ -101,6 +94,13 @@ _ROW_FORMATS = {"hours": "0.00"}
 
 def write_xlsx(table: Table, fp: IO[bytes] | str) -> None:
     """One sheet: header, rows, totals; widths set; values only."""
+    # openpyxl loads here, not with the app: most commands and requests never write a workbook.
+    from openpyxl import Workbook
+    from openpyxl.cell import Cell, WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold, header_fill = Font(bold=True), PatternFill("solid", fgColor="F2DCDB")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(table.title))
     for index, column in enumerate(table.columns, start=1):
@@ -109,7 +109,7 @@ def write_xlsx(table: Table, fp: IO[bytes] | str) -> None:
     header = []
     for column in table.columns:
         cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        cell.font, cell.fill = bold, header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         header.append(cell)
     sheet.append(header)
@@ -133,7 +133,7 @@ def write_xlsx(table: Table, fp: IO[bytes] | str) -> None:
             value = totals.get(column.field)
             value = _xlsx_text(sheet, value) if isinstance(value, str) else value
             cell = value if isinstance(value, Cell) else WriteOnlyCell(sheet, value=value)
-            cell.font = _BOLD
+            cell.font = bold
             if column.kind in _FORMATS:
                 cell.number_format = _FORMATS[column.kind]
             cells.append(cell)
@@ -147,6 +147,8 @@ def _xlsx_text(sheet, value: str):
     if textsafety.has_controls(value, multiline=True):
         value = textsafety.strip_controls(value, multiline=True)
     if value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         return cell
@@ -182,6 +184,7 @@ _METRIC_COLUMNS = [
     Column("hours", "计入时长（小时）", 14, "hours"),
     Column("shift_count", "上岗次数", 10, "int"),
     Column("persuasions", "劝导人次", 10, "int"),
+    Column("questionnaires", "问卷份数", 10, "int"),
     Column("volunteers", "参与人数", 10, "int"),
     Column("pending_shift_count", "待审核次数", 11, "int"),
     Column("pending_minutes", "待审核时长（分钟）", 16, "int"),
@@ -240,6 +243,7 @@ RECORD_COLUMNS = [
     Column("hours", "计入时长（小时）", 14, "hours"),
     Column("source", "来源", 8),
     Column("persuasions", "劝导人次", 10, "int"),
+    Column("questionnaires", "问卷份数", 10, "int"),
     Column("status", "状态", 14),
     Column("review", "审核", 10),
     Column("original_minutes", "调整前时长（分钟）", 16, "int"),
