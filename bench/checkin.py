@@ -3,9 +3,10 @@
     .venv/bin/python bench/checkin.py [--clients 32] [--seconds 10] [--rounds 5] [--workers 2]
                                       [--database sqlite|postgresql]
 
-Starts gunicorn on 127.0.0.1 with a fresh database, logs in one volunteer per
-client, then each client scans in and out (POST /shifts, POST /shifts/<id>/end)
-as fast as the server lets it; the same number of clients also hit GET /healthz,
+Starts gunicorn on 127.0.0.1 with a fresh database, logs in a pool of volunteers
+per client (rate limits on, as in production: each volunteer scans well under its
+limit), then each client scans in and out (POST /shifts, POST /shifts/<id>/end)
+as fast as the server lets it, taking its volunteers in turn; the same number of clients also hit GET /healthz,
 the server's trivial JSON endpoint. The two loads take turns (--rounds), so both
 see the machine in the same state. Both use the same raw-socket asyncio client,
 so the ratio compares the server, not the client. The last line is one JSON
@@ -39,8 +40,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(env: dict, clients: int) -> tuple[list[str], list[str]]:
-    """Migrate, create one post and a volunteer per client; return their tokens and scan bodies."""
+def prepare(env: dict, clients: int, per_client: int) -> tuple[list[list[str]], bytes]:
+    """Migrate, create one post and ``per_client`` volunteers per client; return each client's
+    volunteers' tokens and the scan body. Each client takes its volunteers in turn, so none of them
+    passes the per-volunteer scan limit (RATE_LIMIT_SCANS, on as in production)."""
     os.environ.update(env)
     from flask_migrate import upgrade
 
@@ -63,12 +66,15 @@ def prepare(env: dict, clients: int) -> tuple[list[str], list[str]]:
         post = post_service.create(name="人民路口", kind="intersection", district_id=district.id,
                                    latitude=29.248, longitude=117.8617, radius_m=100, now=now)
         users = [User(openid=f"bench-{i}", name=f"志愿者{i}", phone=f"139{i:08d}", unit_id=unit.id,
-                      role="volunteer", registered_at=now, created_at=now) for i in range(clients)]
+                      role="volunteer", registered_at=now, created_at=now,
+                      privacy_version=app.config["PRIVACY_VERSION"], consented_at=now)
+                 for i in range(clients * per_client)]
         db.session.add_all(users)
         db.session.commit()
         scan = json.dumps({"qr": post_service.qr_url(post), "latitude": 29.2481, "longitude": 117.8617,
                            "accuracy": 12}).encode()
-        return [tokens.issue(u.id, "mp")[0] for u in users], scan
+        issued = [tokens.issue(u.id, "mp")[0] for u in users]
+        return [issued[i * per_client:(i + 1) * per_client] for i in range(clients)], scan
 
 
 async def http(port: int, method: str, path: str, token: str | None = None, body: bytes = b"") -> tuple[int, bytes]:
@@ -85,8 +91,10 @@ async def http(port: int, method: str, path: str, token: str | None = None, body
     return status, data[data.index(b"\r\n\r\n") + 4:]
 
 
-async def checkin_client(port, token, scan, deadline, latencies, errors):
+async def checkin_client(port, pool, scan, deadline, latencies, errors):
+    turn = 0
     while time.perf_counter() < deadline:
+        token, turn = pool[turn % len(pool)], turn + 1
         t0 = time.perf_counter()
         status, body = await http(port, "POST", "/api/mp/v1/shifts", token, scan)
         latencies.append(time.perf_counter() - t0)
@@ -185,13 +193,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="turns each load takes")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--volunteers-per-client", type=int, default=50,
+                        help="taken in turn, so none passes the per-volunteer scan limit")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="redvest-bench-"))
     database_url = f"sqlite:///{workdir / 'bench.sqlite3'}" if args.database == "sqlite" else PG_URL
     env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret-key-long-enough",
            "REDVEST_ENV": "development", "WECHAT_APPID": ""}
-    token_list, scan = prepare(env, args.clients)
+    token_list, scan = prepare(env, args.clients, args.volunteers_per_client)
     port = free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
                 "--log-level", "warning", "server:create_app()"]

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from server import callers
+from server import callers, privacy
 
 bp = Blueprint("mp", __name__, url_prefix="/api/mp/v1")
 
-PUBLIC_ENDPOINTS = {"mp.login"}
-# The scans (the hot path) read the volunteer in the same statement as the post or the shift,
-# so before them only the token is checked, and the view gets the user id.
-TOKEN_ONLY_ENDPOINTS = {"mp.start_shift", "mp.end_shift"}
+PUBLIC_ENDPOINTS = {"mp.login", "mp.privacy_notice"}
+# Recording hours needs consent to the current privacy notice (PIPL); reading and erasing
+# one's own data, and agreeing, never do.
+CONSENT_ENDPOINTS = {"mp.start_shift", "mp.end_shift", "mp.upload_photo"}
 
 
 @bp.before_request
@@ -22,10 +22,11 @@ def _authenticate():
     endpoint = request.endpoint
     if endpoint in PUBLIC_ENDPOINTS:
         return
-    if endpoint in TOKEN_ONLY_ENDPOINTS:
-        callers.authenticate_token()
-    else:
-        callers.authenticate()
+    # Every request loads the user: that one statement also checks the token's credential
+    # version and the logout denylist, so no revoked token opens even the scan path.
+    caller = callers.authenticate("mp")
+    if endpoint in CONSENT_ENDPOINTS:
+        privacy.require_consent(caller)
 
 
 from miniprogram_api import auth, me, posts, shifts  # noqa: E402,F401  (registers the views)

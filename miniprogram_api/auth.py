@@ -17,6 +17,6 @@ def login():
         code, dev_allowed=config.dev_login_allowed(current_app.config),
         wechat=lambda: wechat.client_from_config(current_app.config))
     user = accounts.login_wechat(openid, utcnow())
-    token, ttl = tokens.issue(user.id, "mp")
+    token, ttl = tokens.issue(user.id, "mp", user.credential_version)
     return {"token": token, "expires_in": ttl, "registered": user.registered,
             "user": serialize.user(user)}

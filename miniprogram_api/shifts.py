@@ -9,7 +9,8 @@ from server.evidence import photos
 from server.checkin import shifts
 from server.clock import county_zone, utcnow
 from server.errors import ApiError, ValidationError
-from server.inputs import boolean, encode_cursor, integer, json_body, number, query_cursor, query_int, string
+from server.inputs import (PERSUASIONS_MAX, boolean, encode_cursor, integer, json_body, number, query_cursor,
+                           query_int, string)
 
 
 def _rules() -> shifts.Rules:
@@ -50,9 +51,9 @@ def end_shift(shift_id: int):
     rules = _rules()
     shift = shifts.end(
         callers.current_id(), shift_id, scan, utcnow(), rules,
-        persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
+        persuasions=integer(body, "persuasions", low=0, high=PERSUASIONS_MAX, default=0, label="劝导人次"),
         questionnaires=integer(body, "questionnaires", low=0, high=100000, default=0, label="问卷份数"),
-        note=string(body, "note", max_length=500, required=False, label="备注"),
+        note=string(body, "note", max_length=500, required=False, label="备注", multiline=True),
         allow_outside=boolean(body, "allow_outside"),
     )
     return serialize.shift(shift, rules.tz)

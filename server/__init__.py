@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _follow_demo(app, test_config or {})
 
     _check_secret_key(app)
+    _trust_proxies(app)
     _configure_cookies(app)
     from server.sessions import ConsoleOnlySessionInterface
 
@@ -43,7 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from server import api_docs, converters, errorhandlers, public
+    from server import api_docs, converters, errorhandlers, inputs, public, rate_limits, security_headers
     from server.cli import commands as cli
     from server.evidence import photo_files
     from server.records import verify
@@ -53,6 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     errorhandlers.register(app)
     converters.register(app)  # before the blueprints: their rules bind converters when added
+    security_headers.register(app)
+    inputs.limit_json_bodies(app)
     app.register_blueprint(mp_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(console_pages_bp)
@@ -70,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     wechat_push.init_app(app, on_media_verdict=photo_check.record_verdict)
     cli.register(app)
+    rate_limits.init_app(app)  # after every blueprint: it attaches limits to their views
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)
     return app
@@ -78,10 +82,21 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _check_secret_key(app: Flask) -> None:
     if config_module.is_production(app.config):
         key = app.config.get("SECRET_KEY") or ""
-        if key == config_module.DEV_SECRET_KEY or len(key) < 16:
+        if key == config_module.DEV_SECRET_KEY or len(key) < 32:
             raise RuntimeError(
                 "Refusing to start in production mode without a strong SECRET_KEY "
-                "(set SECRET_KEY to a random string of at least 16 characters)")
+                "(set SECRET_KEY to a random string of at least 32 characters)")
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address and scheme come from their
+    X-Forwarded-* headers (the last N hops); without it every request seems to come from the
+    proxy, and one address's lockout or rate limit would hit everyone."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _follow_demo(app: Flask, test_config: dict) -> None:

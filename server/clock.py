@@ -50,13 +50,18 @@ def day_bounds(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetim
 
 
 def parse_instant(text: str, tz: ZoneInfo) -> datetime:
-    """ISO 8601; without an offset it is county-local time. Raises ValueError."""
+    """ISO 8601; without an offset it is county-local time. Raises ValueError, also for non-ASCII
+    digits and years outside 2000-2100 (timezone arithmetic overflows near years 1 and 9999)."""
     text = text.strip()
+    if not text.isascii():
+        raise ValueError(text)
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     # An unencoded '+' in a query string arrives as a space: "07:40:00 08:00".
     text = re.sub(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$", r"\1+\2", text)
     value = datetime.fromisoformat(text)
+    if not 2000 <= value.year <= 2100:
+        raise ValueError(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value.astimezone(timezone.utc)

@@ -20,7 +20,33 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "REDVEST_ENV": ("development", str),
     "REDIS_URL": ("", str),
     "TOKEN_TTL_SECONDS": (7 * 24 * 3600, int),
+    # Console bearer tokens and console sessions: absolute lifetime, and the idle timeout of a session.
     "CONSOLE_TOKEN_TTL_SECONDS": (12 * 3600, int),
+    "CONSOLE_IDLE_TIMEOUT_SECONDS": (30 * 60, int),
+    # Retired SECRET_KEYs still accepted for tokens and sessions, comma-separated (Flask 3.1's setting).
+    "SECRET_KEY_FALLBACKS": ((), list),
+    # QR posters' signing key; empty = derived from SECRET_KEY as before, so existing posters keep
+    # working. Set it to the old SECRET_KEY before rotating SECRET_KEY.
+    "QR_SECRET_KEY": ("", str),
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0 = none trusted).
+    "TRUSTED_PROXIES": (0, int),
+    # The privacy notice volunteers agree to (PIPL); a new version asks everyone again.
+    "PRIVACY_VERSION": ("2026-12-01", str),
+    "PRIVACY_URL": ("", str),  # empty = the notice this backend serves at /privacy
+    # Rate limits (rate_limits.py), in Flask-Limiter's notation; RATE_LIMITS_ENABLED=0 turns them off.
+    "RATE_LIMITS_ENABLED": (True, bool),
+    "RATE_LIMIT_KEY_PREFIX": ("redvest", str),  # Redis keys: LIMITER/<prefix>/...
+    "RATE_LIMIT_MP_LOGIN": ("30 per minute", str),  # per address
+    "RATE_LIMIT_REGISTRATION": ("10 per minute", str),  # per user, and so on below
+    "RATE_LIMIT_SCANS": ("30 per minute", str),
+    "RATE_LIMIT_UPLOADS": ("30 per hour", str),
+    "RATE_LIMIT_CONSOLE_LOGIN": ("10 per minute", str),  # per address
+    "RATE_LIMIT_CERTIFICATES": ("20 per minute", str),
+    "RATE_LIMIT_EXPORTS": ("20 per minute", str),
+    "RATE_LIMIT_SEARCH": ("30 per minute", str),  # volunteer searches with q=
+    "RATE_LIMIT_ROSTER_IMPORT": ("10 per minute", str),
+    "PHOTO_RETENTION_DAYS": (365, int),
+    "LOCATION_RETENTION_DAYS": (90, int),
     # Shift rules (hours.py)
     "MAX_SHIFT_MINUTES": (240, int),
     "MIN_SHIFT_MINUTES": (15, int),
@@ -37,13 +63,16 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "POSTER_FONT": ("", str),
     "POSTER_WORKERS": (2, int),
     "POSTER_CACHE_DIR": ("", str),  # console downloads kept for the day; empty = <instance>/poster-cache
+    "CERTIFICATE_CACHE_DIR": ("", str),  # rendered certificate PDFs; empty = <instance>/certificate-cache
     # The mini-program page an official code opens, and which build of the app it opens.
     "WECHAT_SCAN_PAGE": ("pages/scan/index", str),
     "WECHAT_ENV_VERSION": ("release", str),
     # Photo evidence (photos.py). Request bodies above MAX_CONTENT_LENGTH are refused with 413.
     "MAX_CONTENT_LENGTH": (10 * 1024 * 1024, int),
     "STORAGE_URL": ("", str),  # file:///abs/dir or s3://bucket/prefix?endpoint_url=...; empty = <instance>/photos
-    "PHOTO_MAX_PIXELS": (50_000_000, int),
+    # Refused from the header, before decoding: 25 MP covers a phone's full-size photo (WeChat sends
+    # compressed ones); a 49 MP PNG costs about 0.5 GB to decode.
+    "PHOTO_MAX_PIXELS": (25_000_000, int),
     "PHOTO_MAX_PER_SHIFT": (9, int),
     "PHOTO_UPLOAD_WINDOW_MINUTES": (30, int),  # after a shift closed
     "PHOTO_URL_TTL_SECONDS": (600, int),
@@ -91,6 +120,8 @@ def from_environment(environ: dict | None = None) -> dict:
             settings[name] = default
         elif kind is bool:
             settings[name] = _parse_bool(raw)
+        elif kind is list:
+            settings[name] = [part.strip() for part in raw.split(",") if part.strip()]
         else:
             settings[name] = kind(raw)
     return settings
@@ -102,8 +133,14 @@ def is_production(config: dict) -> bool:
 
 
 def dev_login_allowed(config: dict) -> bool:
-    """`dev:<id>` login codes work only while no WeChat app is configured."""
-    return not config.get("WECHAT_APPID")
+    """`dev:<id>` login codes work only in development: never once production is declared or
+    WeChat is configured, whatever else is set."""
+    return not is_production(config)
+
+
+def qr_secret(config) -> str:
+    """The key QR payloads are signed with (qr.payload derives its HMAC key from it)."""
+    return config.get("QR_SECRET_KEY") or config["SECRET_KEY"]
 
 
 DEMO_FILE = "demo.json"

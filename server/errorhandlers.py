@@ -38,9 +38,13 @@ def error_response(code: str, message: str, status: int, **details):
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
+        headers = {}
+        if err.details.get("retry_after"):
+            headers["Retry-After"] = str(int(err.details["retry_after"]))
         if not _wants_json():
-            return render_template("console/error.html", message=err.message, back=request.referrer), err.status
-        return jsonify(err.to_dict()), err.status
+            return (render_template("console/error.html", message=err.message, back=request.referrer),
+                    err.status, headers)
+        return jsonify(err.to_dict()), err.status, headers
 
     @app.errorhandler(CSRFError)
     def _csrf_error(err: CSRFError):

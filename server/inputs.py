@@ -8,12 +8,56 @@ from datetime import date, datetime
 from flask import request
 
 from server import json_provider
+from server import textsafety
 from server.errors import ApiError, BadRequest, ValidationError
 
 _MISSING = object()
 
 
 JSON_BODY_LIMIT = 64 * 1024  # API bodies are a few hundred bytes; photos come as multipart
+# Dates a county's duty records can hold; anything else is a typo or a probe (0001-01-01, 9999-12-31
+# overflow date arithmetic further down).
+YEAR_MIN, YEAR_MAX = 2000, 2100
+# People talked out of jaywalking in one shift (at most MAX_SHIFT_MINUTES, 4 h): one every 15 s
+# at a busy crossing is under 1,000; 100,000 is a typo or an attempt to top the rankings.
+PERSUASIONS_MAX = 1000
+
+
+def in_years(value, field: str, label: str | None = None):
+    """422 naming the field for a date or time outside YEAR_MIN..YEAR_MAX."""
+    if value is not None and not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise ValidationError(f"{label or field}超出范围（{YEAR_MIN}～{YEAR_MAX} 年）", field=field)
+    return value
+
+
+def parse_date(raw: str, field: str, label: str | None = None) -> date:
+    """2026-11-26 in ASCII digits, within the years above."""
+    try:
+        if not raw.isascii():
+            raise ValueError(raw)
+        value = date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(f"{label or field}应为日期，如 2026-11-26", field=field)
+    return in_years(value, field, label)
+
+
+def limit_json_bodies(app) -> None:
+    """A JSON body under /api/ may be at most JSON_BODY_LIMIT bytes however it arrives: with a
+    Content-Length, or chunked (no length to refuse up front), and whichever way the view reads it
+    (json_body or request.get_json). Werkzeug then stops reading past the limit with a 413."""
+
+    @app.before_request
+    def _limit():
+        if not (request.path.startswith("/api/") and request.mimetype == "application/json"):
+            return
+        if request.content_length is not None:
+            request.max_content_length = JSON_BODY_LIMIT
+            return
+        # Chunked: read at most one byte past the limit now, and keep it for the view.
+        data = request.stream.read(JSON_BODY_LIMIT + 1)
+        if len(data) > JSON_BODY_LIMIT:
+            raise ApiError("请求内容过大", code="PAYLOAD_TOO_LARGE", status=413, max_bytes=JSON_BODY_LIMIT)
+        request._cached_data = data  # what request.get_data() and get_json() return from now on
 
 
 def json_body() -> dict:
@@ -25,13 +69,15 @@ def json_body() -> dict:
         raise BadRequest("请求体必须是 JSON 对象", code="BAD_REQUEST")
     if length is not None and length > JSON_BODY_LIMIT:
         raise ApiError("请求内容过大", code="PAYLOAD_TOO_LARGE", status=413)
+    # Chunked bodies were read (and bounded) before the view, by limit_json_bodies.
+    raw = req.environ["wsgi.input"].read(length) if length is not None else req.get_data()
     try:
-        raw = req.environ["wsgi.input"].read(length) if length is not None else req.get_data()
         body = json_provider.decode(raw)
     except (ValueError, UnicodeDecodeError):
         body = None
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象", code="BAD_REQUEST")
+    textsafety.walk_json(body)  # control characters never get in, whatever field they hide in
     return body
 
 
@@ -62,7 +108,9 @@ def integer(body: dict, field: str, *, low: int, high: int, default: int | None 
 
 
 def string(body: dict, field: str, *, max_length: int, required: bool = True,
-           label: str | None = None, choices: tuple[str, ...] | None = None) -> str | None:
+           label: str | None = None, choices: tuple[str, ...] | None = None,
+           multiline: bool = False) -> str | None:
+    """A text field, trimmed; line breaks and tabs only where ``multiline`` (notes, reasons)."""
     value = body.get(field, _MISSING)
     if value is _MISSING or value is None or (isinstance(value, str) and not value.strip() and required):
         if required:
@@ -71,6 +119,7 @@ def string(body: dict, field: str, *, max_length: int, required: bool = True,
     if not isinstance(value, str):
         raise ValidationError(f"{label or field}必须是文字", field=field)
     value = value.strip()
+    textsafety.refuse_controls(value, field, label, multiline=multiline)
     if len(value) > max_length:
         raise ValidationError(f"{label or field}不能超过 {max_length} 个字符", field=field)
     if choices is not None and value not in choices:
@@ -90,20 +139,14 @@ def date_field(body: dict, field: str, *, label: str, required: bool = True) -> 
     raw = string(body, field, max_length=10, label=label, required=required)
     if raw is None:
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(f"{label}应为日期，如 2026-11-26", field=field)
+    return parse_date(raw, field, label)
 
 
 def query_date(field: str) -> date | None:
     raw = request.args.get(field)
     if raw is None or raw == "":
         return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError(f"{field} 应为日期，如 2026-11-26", field=field)
+    return parse_date(raw, field)
 
 
 def query_float(field: str, *, low: float, high: float) -> float:
@@ -122,6 +165,8 @@ def query_int(field: str, *, low: int, high: int, default: int) -> int:
     if raw is None or raw == "":
         return default
     try:
+        if not raw.isascii():  # int() reads full-width and Arabic-Indic digits too
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise ValidationError(f"{field} 必须是整数", field=field)
@@ -142,8 +187,11 @@ def query_cursor(field: str = "cursor") -> tuple[datetime, int] | None:
     if not cursor:
         return None
     try:
-        started, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(started), int(row_id)
+        started, row_id = base64.urlsafe_b64decode(cursor.encode()).decode("ascii").split("|")
+        when = datetime.fromisoformat(started)
+        if when.tzinfo is None or not YEAR_MIN <= when.year <= YEAR_MAX:
+            raise ValueError(started)  # compared with UTC columns further down
+        return when, int(row_id)
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("分页游标无效", field=field)
 

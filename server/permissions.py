@@ -185,8 +185,21 @@ def roster_post_filter(caller: Caller):
     return post_filter(caller)
 
 
+def visible_volunteers(caller: Caller, volunteer_ids) -> set[int]:
+    """Which of these volunteers the caller may see at all (volunteer_filter); a roster answer
+    must never name, or even confirm, anyone outside them."""
+    from server.db import db
+
+    ids = {int(v) for v in volunteer_ids}
+    if not ids:
+        return set()
+    return set(db.session.execute(sa.select(User.id).where(User.id.in_(ids), volunteer_filter(caller))).scalars())
+
+
 def may_assign(caller: Caller, volunteer_unit_id: int | None, post_district_id: int) -> bool:
-    """Put a volunteer on (or take them off) a slot at a post of this district."""
+    """Put a volunteer on (or take them off) a slot at a post of this district. The volunteer
+    must also be one the caller may see (visible_volunteers): a district coordinator staffs its
+    posts with people who served there; a unit lends someone new by rostering them itself."""
     if caller.role == "admin":
         return True
     if caller.role != "coordinator":
@@ -270,3 +283,9 @@ def may_fix_problem(caller: Caller, unit_id: int | None) -> bool:
 def may_verify_problem(caller: Caller) -> bool:
     """Accept a fix or send it back: the command office (leaders and admins)."""
     return caller.sees_everything
+
+
+def refuse_own_shift(caller: Caller, volunteer_id: int) -> None:
+    """Nobody adds, approves, adjusts or voids hours for themselves, whatever their role."""
+    if volunteer_id == caller.id:
+        raise Forbidden("不能审核或补录自己的上岗记录", code="OWN_SHIFT")

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, url_for
 
 from qr import payload
+from server import config
 from server.db import db
 from server.models import Post
 
@@ -14,7 +15,7 @@ bp = Blueprint("public", __name__)
 @bp.get("/q/<token>")
 def scanned_outside_wechat(token: str):
     try:
-        code = payload.verify(current_app.config["SECRET_KEY"], token)
+        code = payload.verify(config.qr_secret(current_app.config), token)
     except payload.InvalidPayload:
         return render_template("public/qr.html", post=None, state="invalid"), 404
     post = db.session.execute(sa.select(Post).where(Post.id == code.post_id)).scalar_one_or_none()
@@ -22,6 +23,15 @@ def scanned_outside_wechat(token: str):
         return render_template("public/qr.html", post=None, state="invalid"), 404
     state = "revoked" if code.qr_version < post.qr_version else ("inactive" if not post.active else "ok")
     return render_template("public/qr.html", post=post, state=state)
+
+
+@bp.get("/privacy")
+def privacy_notice():
+    """The privacy notice volunteers agree to; its version is configuration (PRIVACY_VERSION)."""
+    cfg = current_app.config
+    return render_template("public/privacy.html", version=cfg["PRIVACY_VERSION"],
+                           organisation=cfg["ISSUING_ORGANISATION"], photo_days=cfg["PHOTO_RETENTION_DAYS"],
+                           location_days=cfg["LOCATION_RETENTION_DAYS"])
 
 
 @bp.get("/healthz")

@@ -42,6 +42,7 @@ def _base_config(database_url: str, wechat_base: str, instance: str) -> dict:
         "REDVEST_ENV": "development",
         "INSTANCE_PATH": os.path.join(instance, "instance"),  # files commands write stay out of the checkout
         "POSTER_CACHE_DIR": os.path.join(instance, "poster-cache"),
+        "CERTIFICATE_CACHE_DIR": os.path.join(instance, "certificate-cache"),
         "STORAGE_URL": "file://" + os.path.join(instance, "photos"),
     }
 

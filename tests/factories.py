@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from server.clock import local_date, utcnow
 from server.db import db
 from server.models import District, Post, Shift, Unit, User
+from flask import current_app
 from werkzeug.security import generate_password_hash
 
 _seq = itertools.count(1)
@@ -52,6 +53,7 @@ def volunteer(unit_: Unit | None, *, name: str | None = None, registered: bool =
     u = User(openid=f"openid-{n}", role="volunteer", status=status, created_at=utcnow())
     if registered:
         u.name, u.phone, u.unit_id, u.registered_at = name or f"志愿者{n}", f"139{n:08d}", unit_.id, utcnow()
+        u.privacy_version, u.consented_at = current_app.config["PRIVACY_VERSION"], utcnow()
     db.session.add(u)
     db.session.commit()
     return u
@@ -70,7 +72,7 @@ def console_user(role: str, *, unit_: Unit | None = None, district_: District | 
 
 def headers(user: User, kind: str | None = None) -> dict:
     kind = kind or ("console" if user.username else "mp")
-    token, _ = tokens.issue(user.id, kind)
+    token, _ = tokens.issue(user.id, kind, user.credential_version or 0)
     return {"Authorization": f"Bearer {token}"}
 
 

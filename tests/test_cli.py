@@ -88,7 +88,7 @@ def test_lists_of_an_empty_database_say_how_to_fill_them(app):
 
 
 def test_demo_refuses_production_mode(make_app):
-    app = make_app(WECHAT_APPID="wx-real-app", SECRET_KEY="a-very-long-production-secret")
+    app = make_app(WECHAT_APPID="wx-real-app", SECRET_KEY="a-very-long-production-secret-of-32-chars")
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo", "--no-serve", "--json"])
     assert result.exit_code == 1 and "生产模式" in result.stderr

@@ -37,7 +37,9 @@ def world(county):
         "leader": factories.console_user("leader"),
         "admin": factories.console_user("admin"),
     }
-    return World(county, volunteer, shift, {role: factories.headers(u) for role, u in users.items()},
+    # Console-kind tokens for every role, the volunteer's too: the table tests the role check;
+    # a mini-program token never gets this far (401 at the door, tests/test_security_tokens.py).
+    return World(county, volunteer, shift, {role: factories.headers(u, kind="console") for role, u in users.items()},
                  _problem(county, volunteer))
 
 

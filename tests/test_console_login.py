@@ -24,10 +24,11 @@ def test_wrong_credentials_are_one_error(client, county, username, password):
         assert res.get_json()["error"]["code"] == "LOGIN_FAILED"
 
 
-def test_volunteer_token_is_forbidden_on_the_console(client, county):
+def test_volunteer_token_does_not_open_the_console(client, county):
     volunteer = factories.volunteer(county.unit_a)
     res = client.get("/api/console/v1/me", headers=factories.headers(volunteer))
-    assert res.status_code == 403 and res.get_json()["error"]["code"] == "FORBIDDEN"
+    # A mini-program token is no credential at the console's door at all (issue 14).
+    assert res.status_code == 401 and res.get_json()["error"]["code"] == "UNAUTHORIZED"
 
 
 def test_console_needs_a_token(client):
@@ -43,11 +44,11 @@ def test_suspended_console_user_cannot_sign_in(client, county):
     assert res.status_code == 403
 
 
-def test_mini_program_token_of_a_leader_works_on_the_console(client, county):
-    """Console endpoints accept either kind of token and decide by role."""
+def test_mini_program_token_of_a_leader_does_not_open_the_console(client, county):
+    """Each kind of token opens its own door only (issue 14, finding 2)."""
     leader = factories.console_user("leader")
     res = client.get("/api/console/v1/me", headers=factories.headers(leader, kind="mp"))
-    assert res.status_code == 200
+    assert res.status_code == 401
 
 
 def test_repeated_failures_lock_the_username_for_a_while(client, county):

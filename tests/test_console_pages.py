@@ -1,5 +1,6 @@
 """The web console: sign-in, CSRF on every form, and the posts pages (server-side, without a browser)."""
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -246,6 +247,8 @@ def test_coordinator_plans_a_slot_and_assigns_a_volunteer_from_the_week_view(cli
     from server.models import DutySlot, SlotAssignment
     factories.console_user("coordinator", district_=county.east, username="ce")
     volunteer = factories.volunteer(county.unit_a, name="黄敏")
+    served = utcnow() - timedelta(days=3)  # served at the district before, so its coordinator sees her
+    factories.shift(volunteer, county.post_east, served, served + timedelta(hours=1))
     sign_in(client, "ce")
     day = local_date(utcnow(), zone("Asia/Shanghai")).isoformat()
     page = client.get(f"/console/rosters?post_id={county.post_east.id}&week={day}").get_data(as_text=True)

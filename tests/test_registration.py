@@ -1,7 +1,14 @@
 """A first-time volunteer registers their real name, mobile and work unit."""
 import pytest
+from flask import current_app
 
 from tests import factories
+
+
+def register_body(unit, **change) -> dict:
+    """What the mini-program sends when a volunteer registers, having agreed to the privacy notice."""
+    return {"name": "李娜", "phone": "13912345678", "unit_id": unit.id,
+            "privacy_version": current_app.config["PRIVACY_VERSION"], **change}
 
 
 @pytest.fixture
@@ -15,7 +22,7 @@ def test_volunteer_picks_a_unit_and_registers(client, newcomer):
     units = client.get("/api/mp/v1/units", headers=newcomer).get_json()["items"]
     assert {"id": unit.id, "name": "县财政局"} in units
     res = client.post("/api/mp/v1/me/registration", headers=newcomer,
-                      json={"name": " 张伟 ", "phone": "13812345678", "unit_id": unit.id})
+                      json=register_body(unit, name=" 张伟 ", phone="13812345678"))
     assert res.status_code == 201
     user = res.get_json()
     assert user["name"] == "张伟" and user["phone"] == "13812345678" and user["unit"]["name"] == "县财政局"
@@ -33,7 +40,7 @@ def test_volunteer_picks_a_unit_and_registers(client, newcomer):
 ])
 def test_registration_names_the_field_that_is_wrong(client, newcomer, change, field):
     unit = factories.unit()
-    body = {"name": "李娜", "phone": "13912345678", "unit_id": unit.id, **change}
+    body = register_body(unit, **change)
     res = client.post("/api/mp/v1/me/registration", headers=newcomer, json=body)
     assert res.status_code == 422
     error = res.get_json()["error"]
@@ -45,7 +52,7 @@ def test_a_mobile_number_belongs_to_one_volunteer(client, newcomer):
     unit = factories.unit()
     other = factories.volunteer(unit)
     res = client.post("/api/mp/v1/me/registration", headers=newcomer,
-                      json={"name": "王芳", "phone": other.phone, "unit_id": unit.id})
+                      json=register_body(unit, name="王芳", phone=other.phone))
     assert res.status_code == 409 and res.get_json()["error"]["code"] == "PHONE_TAKEN"
 
 
@@ -53,7 +60,7 @@ def test_registered_volunteer_can_update_their_details(client):
     unit_a, unit_b = factories.unit(), factories.unit()
     volunteer = factories.volunteer(unit_a)
     res = client.post("/api/mp/v1/me/registration", headers=factories.headers(volunteer),
-                      json={"name": "新名字", "phone": "13700000001", "unit_id": unit_b.id})
+                      json=register_body(unit_b, name="新名字", phone="13700000001"))
     assert res.status_code == 200 and res.get_json()["unit"]["id"] == unit_b.id
 
 

@@ -71,6 +71,9 @@ def test_a_slot_may_run_past_midnight_but_not_longer_than_twelve_hours(client, c
 
 
 def test_a_weekly_pattern_plans_the_chosen_weekdays_between_two_dates(client, county, people):
+    # Carol (unit B) served at the east district before, so its coordinator may see and roster her.
+    start = utcnow() - timedelta(days=3)
+    factories.shift(people.carol, county.post_east, start, start + timedelta(hours=1))
     first = day(1)
     last = first + timedelta(days=20)
     res = client.post(f"{CONSOLE}/slots/weekly", headers=factories.headers(people.east_coordinator), json={
@@ -124,7 +127,13 @@ def test_coordinators_assign_only_the_volunteers_in_their_scope(client, county, 
     other_unit = create(client, people.coordinator_a, post_id=county.post_east.id, date=day(1).isoformat(),
                         start="07:00", end="09:00", volunteer_ids=[people.carol.id])
     assert other_unit.status_code == 404
-    # A district coordinator: anyone, but only at the district's own posts.
+    # A district coordinator: the people it may see (who served at its posts; issue 14 finding 7),
+    # and only at the district's own posts. Carol has not served there yet: not found.
+    stranger = create(client, people.east_coordinator, post_id=county.post_east.id, date=day(1).isoformat(),
+                      start="07:00", end="09:00", volunteer_ids=[people.carol.id])
+    assert stranger.status_code == 404 and "陈芳" not in stranger.get_data(as_text=True)
+    served = utcnow() - timedelta(days=3)
+    factories.shift(people.carol, county.post_east, served, served + timedelta(hours=1))
     own_post = create(client, people.east_coordinator, post_id=county.post_east.id, date=day(1).isoformat(),
                       start="07:00", end="09:00", volunteer_ids=[people.carol.id])
     assert own_post.status_code == 201
@@ -210,6 +219,8 @@ def test_a_sheet_with_bad_rows_names_each_one_and_imports_nothing(client, county
 
 
 def test_two_coordinators_booking_one_volunteer_at_once_cannot_both_succeed(live_server, county, people):
+    served = utcnow() - timedelta(days=3)  # so the east district's coordinator may see her
+    factories.shift(people.carol, county.post_east, served, served + timedelta(hours=1))
     east = create_slot_direct(county.post_east, people.east_coordinator)
     west = create_slot_direct(county.post_west, people.admin)
     results = [None, None]
@@ -250,7 +261,8 @@ CONSOLE_ENDPOINTS = [
 
 @pytest.mark.parametrize("method,path", CONSOLE_ENDPOINTS)
 def test_a_volunteer_token_is_refused_on_every_roster_console_endpoint(client, county, people, method, path):
-    res = getattr(client, method)(f"{CONSOLE}{path}", json={}, headers=factories.headers(people.alice))
+    # a console-kind token for a volunteer: the role check refuses it (a mini-program token is 401)
+    res = getattr(client, method)(f"{CONSOLE}{path}", json={}, headers=factories.headers(people.alice, kind="console"))
     assert res.status_code == 403
     assert res.json["error"]["code"] == "FORBIDDEN"
 

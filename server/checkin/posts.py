@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import current_app
 
 from qr import payload
+from server import config
 from server.db import db
 from server.errors import NotFound, ValidationError
 from server.models import AuditLog, District, Post
@@ -93,8 +94,8 @@ def get(post_id: int) -> Post:
 
 def qr_url(post: Post) -> str:
     cfg = current_app.config
-    return payload.make_url(cfg["PUBLIC_BASE_URL"], cfg["SECRET_KEY"], post.id, post.qr_version)
+    return payload.make_url(cfg["PUBLIC_BASE_URL"], config.qr_secret(cfg), post.id, post.qr_version)
 
 
 def qr_scene(post: Post) -> str:
-    return payload.make_token(current_app.config["SECRET_KEY"], post.id, post.qr_version)
+    return payload.make_token(config.qr_secret(current_app.config), post.id, post.qr_version)

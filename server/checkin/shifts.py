@@ -17,6 +17,7 @@ from server.checkin import hours
 from server.checkin import location_signals as signals
 from server.checkin import post_rules, scan_history
 from server import callers
+from server.config import qr_secret
 from server.callers import Caller
 from server.clock import local_date
 from server import fastsql
@@ -129,7 +130,7 @@ class Rules(NamedTuple):
 
     @classmethod
     def from_config(cls, config, tz) -> "Rules":
-        return cls(config["SECRET_KEY"], config["MIN_SHIFT_MINUTES"], config["MAX_SHIFT_MINUTES"],
+        return cls(qr_secret(config), config["MIN_SHIFT_MINUTES"], config["MAX_SHIFT_MINUTES"],
                    config["GEOFENCE_ACCURACY_ALLOWANCE_M"], tz, config["PUBLIC_BASE_URL"],
                    config["PRESENCE_CHECK_RATE"], config["PERSUASIONS_PER_HOUR_MAX"],
                    config["SCAN_EARLY_MINUTES"])

@@ -116,7 +116,8 @@ def _create_county(now) -> None:
     for i, name in enumerate(VOLUNTEERS):
         volunteers.append(User(openid=f"demo-volunteer-{i + 1}", name=name, phone=f"1380000{i + 1:04d}",
                                unit_id=units[i % len(units)].id, role="volunteer", registered_at=now,
-                               created_at=now))
+                               created_at=now, privacy_version=current_app.config["PRIVACY_VERSION"],
+                               consented_at=now))  # as if each had agreed in the mini-program
     db.session.add_all(staff + volunteers)
     db.session.flush()
     _create_history(volunteers, posts, now, rng)

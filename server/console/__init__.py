@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, redirect, request, session, url_for
 
-from server import callers
+from server import console_session
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -21,8 +21,7 @@ PUBLIC_ENDPOINTS = {"console.login"}
 def _require_sign_in():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    user_id = session.get("uid")
-    caller = callers.load(user_id) if user_id else None
+    caller = console_session.current()
     if caller is None or not caller.is_console or caller.status != "active":
         session.clear()
         return redirect(url_for("console.login", next=request.full_path if request.method == "GET" else None))

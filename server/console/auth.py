@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 
-from server import accounts
+from server import accounts, console_session
 from server.console import bp
 from server.errors import ApiError
 
@@ -29,14 +29,12 @@ def login():
     except ApiError as err:
         return render_template("console/login.html", error=err.message, username=username,
                                next=request.form.get("next")), err.status
-    session.clear()
-    session.permanent = True
-    session["uid"] = user.id
+    console_session.start(user.id, user.credential_version)
     return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.post("/logout")
 def logout():
-    session.clear()
+    console_session.end()
     flash("已退出登录")
     return redirect(url_for("console.login"))

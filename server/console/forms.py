@@ -6,11 +6,13 @@ from datetime import date
 
 from flask import request
 
+from server import textsafety
 from server.errors import ValidationError
 
 
-def text(name: str, *, max_length: int = 500) -> str:
-    return (request.form.get(name) or "").strip()[:max_length]
+def text(name: str, *, max_length: int = 500, multiline: bool = False) -> str:
+    value = (request.form.get(name) or "").strip()[:max_length]
+    return textsafety.refuse_controls(value, name, multiline=multiline)
 
 
 def optional_float(name: str, label: str) -> float | None:

@@ -101,7 +101,7 @@ def post_rotate_qr(post_id: int):
     post = _post_in_scope(post_id)
     if not permissions.may_manage_post(g.caller, post.district_id):
         raise Forbidden("只有管理员和该片区的协调员可以更换二维码")
-    post_service.rotate_qr(post, actor_id=g.caller.id, now=utcnow(), reason=forms.text("reason") or None)
+    post_service.rotate_qr(post, actor_id=g.caller.id, now=utcnow(), reason=forms.text("reason", multiline=True) or None)
     flash(f"「{post.name}」已更换二维码（第 {post.qr_version} 版），请打印新海报，旧海报已作废")
     return redirect(url_for("console.posts"))
 

@@ -23,7 +23,7 @@ def _decision_body() -> dict:
     body = {"decision": request.form.get("decision"), "reason": request.form.get("reason") or None}
     raw = (request.form.get("credited_minutes") or "").strip()
     if raw:
-        body["credited_minutes"] = int(raw) if raw.isdigit() else raw
+        body["credited_minutes"] = int(raw) if raw.isascii() and raw.isdigit() else raw
     return body
 
 

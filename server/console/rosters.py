@@ -66,7 +66,7 @@ def roster_add_slot():
                                 start=rosters.parse_clock(request.form.get("start") or ""),
                                 end=rosters.parse_clock(request.form.get("end") or ""),
                                 needed=forms.optional_int("needed", "需要人数") or 1,
-                                note=forms.text("note", max_length=200) or None)
+                                note=forms.text("note", max_length=200, multiline=True) or None)
         rosters.plan(g.caller, [spec], utcnow(), county_zone())
     except ValueError:
         flash("未保存：时间格式应为 07:30")

@@ -5,7 +5,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from server.records import volunteers
 from server.clock import utcnow
-from server.console import api, bp
+from server.console import api, bp, forms
 from server.console_api import certificates as certificates_api, volunteers as volunteers_api
 from server.errors import ApiError, ValidationError
 
@@ -23,7 +23,7 @@ def volunteer_status(volunteer_id: int):
     if status not in ("active", "suspended"):
         raise ValidationError("状态无效", field="status")
     volunteers.manageable(g.caller, volunteer_id)
-    reason = (request.form.get("reason") or "").strip()[:500] or None
+    reason = forms.text("reason", multiline=True) or None
     try:
         if status == "suspended" and not reason:
             raise ValidationError("停用账号请填写理由", field="reason")

@@ -123,6 +123,6 @@ def rotate_qr(post_id: int):
     body = request.get_json(silent=True) if request.content_length else {}
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象")
-    reason = string(body, "reason", max_length=500, required=False, label="更换原因")
+    reason = string(body, "reason", max_length=500, required=False, label="更换原因", multiline=True)
     post = post_service.rotate_qr(post, actor_id=caller.id, now=utcnow(), reason=reason)
     return serialize.post(post) | {"qr": post_service.qr_url(post)}

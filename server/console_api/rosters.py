@@ -42,7 +42,7 @@ def _common(body: dict) -> dict:
         needed=integer(body, "needed", low=1, high=50, default=None, label="需要人数"),
         unit_id=integer(body, "unit_id", low=1, high=_ID_MAX, label="单位"),
         volunteer_ids=_volunteer_ids(body),
-        note=string(body, "note", max_length=200, required=False, label="备注"),
+        note=string(body, "note", max_length=200, required=False, label="备注", multiline=True),
     )
 
 

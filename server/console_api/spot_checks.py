@@ -52,7 +52,7 @@ def start_spot_check():
         district_id=integer(body, "district_id", low=1, high=_ID_MAX, label="片区"),
         minutes=integer(body, "minutes", low=1, high=spot_checks.MAX_MINUTES,
                         default=current_app.config["SPOT_CHECK_MINUTES"], label="回复时限"),
-        note=string(body, "note", max_length=200, required=False, label="说明"),
+        note=string(body, "note", max_length=200, required=False, label="说明", multiline=True),
         now=utcnow())
     return _result(check.id, 201)
 

@@ -37,7 +37,7 @@ def _change_status(volunteer_id: int, status: str, reason_required: bool):
         body = {}
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象")
-    reason = string(body, "reason", max_length=500, required=reason_required, label="理由")
+    reason = string(body, "reason", max_length=500, required=reason_required, label="理由", multiline=True)
     row = volunteers.set_status(caller, volunteer_id, status, reason, utcnow())
     return volunteers.as_json(caller, [row], county_zone())[0]
 

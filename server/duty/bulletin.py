@@ -8,6 +8,8 @@ dates, and a bar chart of hours per day.
 """
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime
 
 from typing import TYPE_CHECKING
@@ -31,12 +33,19 @@ RED, INK, GREY, BAR = (200, 16, 46), (34, 34, 34), (110, 110, 110), (214, 64, 69
 SHOWN_UNITS = 3
 
 
+_WEEK = re.compile(r"([0-9]{4})-[Ww]([0-9]{1,2})", re.ASCII)
+
+
 def week_bounds(text: str) -> tuple[date, date]:
     """'2026-W48' -> (Monday, Sunday) of that ISO week. Raises ValidationError."""
+    # ASCII digits only, four for the year (int() would read full-width ones and stray CR/LF),
+    # and a year a duty record can hold.
+    match = _WEEK.fullmatch(text) if isinstance(text, str) else None
     try:
-        year, week = text.upper().split("-W")
-        monday = date.fromisocalendar(int(year), int(week), 1)
-    except (ValueError, AttributeError):
+        if match is None or not 2000 <= int(match.group(1)) <= 2100:
+            raise ValueError(text)
+        monday = date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
         raise ValidationError("week 应为 ISO 周，如 2026-W48", field="week")
     return monday, date.fromordinal(monday.toordinal() + 6)
 

@@ -18,6 +18,8 @@ overall rank orders units by the mean of their ranks on the measures they have.
 """
 from __future__ import annotations
 
+import re
+
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -39,7 +41,10 @@ MEASURES = ("hours_per_member", "attainment", "slot_coverage")
 def month_bounds(text: str) -> tuple[date, date]:
     """'2026-11' -> (2026-11-01, 2026-11-30). Raises ValidationError."""
     try:
-        year, month = (int(part) for part in text.split("-"))
+        match = re.fullmatch(r"([0-9]{4})-([0-9]{1,2})", text or "", re.ASCII)
+        if match is None or not 2000 <= int(match.group(1)) <= 2100:
+            raise ValueError(text)
+        year, month = int(match.group(1)), int(match.group(2))
         first = date(year, month, 1)
     except (ValueError, TypeError):
         raise ValidationError("month 应为年月，如 2026-11", field="month")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from server.models import Post, Unit, User
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # an honest roster of MAX_ROWS rows unpacks to a few MB
 COLUMNS = {
     "post_code": ("岗位编号", "岗位代码", "岗位码", "post_code", "code"),
     "date": ("日期", "date"),
@@ -43,8 +45,8 @@ COLUMNS = {
 }
 REQUIRED = ("post_code", "date", "start", "end")
 _SEPARATORS = re.compile(r"[,，、;；/／\s]+")
-_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
-_PHONE = re.compile(r"^1\d{10}$")
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$", re.ASCII)
+_PHONE = re.compile(r"^1[0-9]{10}$")
 
 
 class SheetRefused(ApiError):
@@ -94,6 +96,7 @@ def read(data: bytes) -> list[list]:
     if len(data) > MAX_BYTES:
         raise ValidationError("文件不能超过 2 MB", field="file")
     if data[:4] == b"PK\x03\x04":
+        _check_unpacked_size(data)
         return _xlsx(data)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -103,7 +106,24 @@ def read(data: bytes) -> list[list]:
             continue
     else:
         raise ValidationError("无法识别文件编码，请另存为 UTF-8 CSV 或 XLSX", field="file")
-    return [row for row in csv.reader(io.StringIO(text))]
+    rows = []
+    for row in csv.reader(io.StringIO(text)):
+        rows.append(row)
+        if len(rows) > MAX_ROWS + 1:  # the header, then at most MAX_ROWS
+            raise ValidationError(f"排班表最多 {MAX_ROWS} 行", field="file")
+    return rows
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """A zip's directory says how big its parts unpack to; refuse a bomb (a 320 KB sheet whose
+    shared strings unpack to 100 MB) before openpyxl inflates anything."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError):
+        raise ValidationError("无法读取该 XLSX 文件", field="file")
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ValidationError(f"文件解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB，请删去多余内容", field="file")
 
 
 def _xlsx(data: bytes) -> list[list]:
@@ -188,16 +208,17 @@ def _spec(cells, columns, posts, units, people):
 
 def _date(value) -> date | None:
     if isinstance(value, datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, date):
-        return value
+        return value if 2000 <= value.year <= 2100 else None
     match = _DATE.match(str(value or ""))
     if not match:
         return None
     try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         return None
+    return day if 2000 <= day.year <= 2100 else None
 
 
 def _clock(value) -> time | None:
@@ -230,9 +251,10 @@ class _People:
         return self.cache[token]
 
     def _lookup(self, token: str) -> int | str:
-        query = sa.select(User.id).where(User.registered_at.is_not(None), User.status == "active")
-        if self.caller.role == "coordinator" and self.caller.scope_unit_id is not None:
-            query = query.where(User.unit_id == self.caller.scope_unit_id)
+        # Only people the coordinator may see: a number or name outside that scope is "not found",
+        # exactly like one that belongs to nobody, so a dry run reveals nothing about them.
+        query = sa.select(User.id).where(User.registered_at.is_not(None), User.status == "active",
+                                         permissions.volunteer_filter(self.caller))
         if _PHONE.match(token):
             found = db.session.execute(query.where(User.phone == token)).scalars().all()
             return found[0] if found else f"找不到手机号为 {token} 的志愿者{self._scope_hint()}"

@@ -29,7 +29,7 @@ from server.models.rosters import MAX_SLOT_HOURS
 
 slots_t, assign_t, users_t = DutySlot.__table__, SlotAssignment.__table__, User.__table__
 MAX_SLOTS_PER_REQUEST = 2000
-_CLOCK = re.compile(r"^\s*(\d{1,2})[:：]?(\d{2})(?::(\d{2}))?\s*$")
+_CLOCK = re.compile(r"^\s*(\d{1,2})[:：]?(\d{2})(?::(\d{2}))?\s*$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -170,9 +170,11 @@ def _check_one(caller, index, spec, posts, volunteers, units, now, tz):
         refuse("volunteer_ids", f"安排了 {len(spec.volunteer_ids)} 人，超过需要的 {spec.needed} 人")
     if len(set(spec.volunteer_ids)) != len(spec.volunteer_ids):
         refuse("volunteer_ids", "同一名志愿者重复出现")
+    visible = permissions.visible_volunteers(caller, spec.volunteer_ids)
     for volunteer_id in spec.volunteer_ids:
         person = volunteers.get(volunteer_id)
-        if person is None or not permissions.may_assign(caller, person.unit_id, post.district_id):
+        if person is None or volunteer_id not in visible \
+                or not permissions.may_assign(caller, person.unit_id, post.district_id):
             refuse("volunteer_ids", "找不到该志愿者，或不是本单位的志愿者", "NOT_FOUND", volunteer_id=volunteer_id)
         elif person.registered_at is None or person.status != "active":
             refuse("volunteer_ids", f"{person.name or '该志愿者'}未完成实名登记或已停用", volunteer_id=volunteer_id)
@@ -307,7 +309,8 @@ def assign(caller: Caller, slot_id: int, volunteer_id: int, now: datetime) -> No
     if not permissions.may_plan_rosters(caller):
         raise Forbidden("领导账号只能查看排班", code="FORBIDDEN")
     person = db.session.get(User, volunteer_id)
-    if person is None or not permissions.may_assign(caller, person.unit_id, slot.post.district_id):
+    if person is None or not permissions.visible_volunteers(caller, {volunteer_id}) \
+            or not permissions.may_assign(caller, person.unit_id, slot.post.district_id):
         raise NotFound("找不到该志愿者，或不是本单位的志愿者")
     if person.registered_at is None or person.status != "active":
         raise ValidationError(f"{person.name or '该志愿者'}未完成实名登记或已停用", field="volunteer_id")

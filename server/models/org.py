@@ -49,6 +49,14 @@ class User(db.Model):
     status = sa.Column(sa.String(16), nullable=False, default="active")
     registered_at = sa.Column(UTCDateTime)
     created_at = sa.Column(UTCDateTime, nullable=False)
+    # Bumped by a password change or reset, disabling and suspending: every token and console
+    # session carries the version it was issued under, and an older one no longer opens anything.
+    credential_version = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    # The privacy notice the volunteer last agreed to (PIPL), and when.
+    privacy_version = sa.Column(sa.String(32))
+    consented_at = sa.Column(UTCDateTime)
+    # Set when the volunteer erased their account: name, phone and openid are gone, hours stay.
+    erased_at = sa.Column(UTCDateTime)
 
     __table_args__ = (
         sa.CheckConstraint(sa.text("role IN ('volunteer','coordinator','leader','admin')"), name="role"),

@@ -12,12 +12,16 @@ an end after today is cut to today: a certificate attests what happened.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from server import textsafety
 from server.checkin import hours as rules
 from server.clock import local_date
 from server.db import db
@@ -84,6 +88,9 @@ def figures(volunteer_id: int, first: date, last: date) -> dict:
 def issue(volunteer: dict, first: date, last: date, now: datetime, tz, issued_by_id: int | None) -> Certificate:
     """Register a certificate for ``volunteer`` (id, name, unit_name) and return it."""
     numbers = figures(volunteer["id"], first, last)
+    # A name entered before input was checked may hold a line break; a certificate prints one line.
+    name = textsafety.strip_controls(volunteer["name"] or "")
+    unit_name = textsafety.strip_controls(volunteer["unit_name"]) if volunteer.get("unit_name") else None
     issued_on = local_date(now, tz)
     organisation = current_app.config["ISSUING_ORGANISATION"]
     same = db.session.execute(sa.select(Certificate).where(
@@ -92,13 +99,13 @@ def issue(volunteer: dict, first: date, last: date, now: datetime, tz, issued_by
         Certificate.credited_minutes == numbers["credited_minutes"],
         Certificate.scanned_minutes == numbers["scanned_minutes"],
         Certificate.shift_count == numbers["shift_count"], Certificate.star_level == numbers["star_level"],
-        Certificate.volunteer_name == (volunteer["name"] or ""), Certificate.organisation == organisation,
+        Certificate.volunteer_name == name, Certificate.organisation == organisation,
     ).order_by(Certificate.id).limit(1)).scalar_one_or_none()
     if same is not None:
         return same
     certificate = Certificate(
-        volunteer_id=volunteer["id"], period_from=first, period_to=last, volunteer_name=volunteer["name"] or "",
-        unit_name=volunteer.get("unit_name"), organisation=organisation, issued_on=issued_on, issued_at=now,
+        volunteer_id=volunteer["id"], period_from=first, period_to=last, volunteer_name=name,
+        unit_name=unit_name, organisation=organisation, issued_on=issued_on, issued_at=now,
         issued_by_id=issued_by_id, **numbers)
     db.session.add(certificate)
     db.session.commit()
@@ -136,3 +143,16 @@ def as_json(certificate: Certificate) -> dict:
 
 def filename(certificate: Certificate) -> str:
     return f"志愿服务时长证明_{certificate.volunteer_name}_{certificate.number}.pdf"
+
+
+def cache_path(certificate: Certificate) -> str:
+    """Where the rendered PDF of this certificate is kept (it holds a name: erasure deletes it).
+    Named by everything the PDF prints, so a changed row, or another database, never reads it."""
+    printed = "|".join(str(part) for part in (
+        certificate.id, certificate.number, certificate.volunteer_id, certificate.volunteer_name,
+        certificate.unit_name, certificate.period_from, certificate.period_to, certificate.issued_on,
+        certificate.credited_minutes, certificate.scanned_minutes, certificate.shift_count,
+        certificate.star_level, certificate.organisation, verify_url(certificate)))
+    folder = current_app.config["CERTIFICATE_CACHE_DIR"] or os.path.join(current_app.instance_path,
+                                                                         "certificate-cache")
+    return os.path.join(folder, f"{certificate.volunteer_id}-{hashlib.sha256(printed.encode()).hexdigest()}.pdf")

@@ -19,7 +19,7 @@ from server.records import manual_shifts
 from server.callers import Caller, require_active
 from server.db import db
 from server.errors import BadRequest, Conflict, Forbidden, ValidationError
-from server.inputs import integer, string
+from server.inputs import PERSUASIONS_MAX, integer, string
 from server.models import CorrectionRequest, Post, Shift, User
 from server.checkin.shifts import get_own
 
@@ -45,7 +45,7 @@ def request_correction(caller: Caller, shift_id: int, body, now: datetime,
     _require_volunteer(caller)
     shift = get_own(caller, shift_id)
     body = _body(body)
-    reason = string(body, "reason", max_length=500, label="更正理由")
+    reason = string(body, "reason", max_length=500, label="更正理由", multiline=True)
     proposed_end = None
     if body.get("proposed_ended_at") is not None:
         proposed_end = manual_shifts.instant(body, "proposed_ended_at", limits.tz, "建议的下岗时间")
@@ -83,7 +83,7 @@ def request_missing(caller: Caller, body, now: datetime, limits: manual_shifts.L
     post_id = integer(body, "post_id", low=1, high=2**31 - 1, label="岗位")
     if post_id is None or db.session.get(Post, post_id) is None:
         raise ValidationError("请选择岗位", field="post_id")
-    reason = string(body, "reason", max_length=500, label="补录理由")
+    reason = string(body, "reason", max_length=500, label="补录理由", multiline=True)
     started, ended = manual_shifts.parse_times(body, now, limits, may_exceed=False)
     manual_shifts.check_deadline(started, now, limits, may_exceed=False)
     manual_shifts.check_overlap(caller.id, started, ended)
@@ -91,8 +91,8 @@ def request_missing(caller: Caller, body, now: datetime, limits: manual_shifts.L
         volunteer=db.session.get(User, caller.id), post_id=post_id, started=started, ended=ended,
         review_state="pending", reason=None, actor_id=caller.id, tz=limits.tz,
         action="missing_shift_request", now=now, flags=["manual", "correction_requested"],
-        persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
-        note=string(body, "note", max_length=500, required=False, label="备注"),
+        persuasions=integer(body, "persuasions", low=0, high=PERSUASIONS_MAX, default=0, label="劝导人次"),
+        note=string(body, "note", max_length=500, required=False, label="备注", multiline=True),
     )
     request = _insert_request(caller, shift_id, "missing", reason, now)
     return request, manual_shifts.load(shift_id)

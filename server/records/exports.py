@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import IO, Callable, Iterable, Iterator
 from urllib.parse import quote
 
+from server import textsafety
 from server.records.reports import HoursReport
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -51,6 +52,8 @@ class Table:
 def _csv_value(value, kind: str):
     if value is None:
         return ""
+    if isinstance(value, str):
+        return textsafety.csv_cell(value)
     if kind == "hours" and isinstance(value, (int, float)):
         return f"{value:.2f}"
     if isinstance(value, datetime):
@@ -93,7 +96,7 @@ def write_xlsx(table: Table, fp: IO[bytes] | str) -> None:
     """One sheet: header, rows, totals; widths set; values only."""
     # openpyxl loads here, not with the app: most commands and requests never write a workbook.
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -114,6 +117,9 @@ def write_xlsx(table: Table, fp: IO[bytes] | str) -> None:
     fields = [c.field for c in table.columns]
     for row in table.rows:
         values = [row.get(f) for f in fields]
+        for index, value in enumerate(values):
+            if isinstance(value, str):
+                values[index] = _xlsx_text(sheet, value)
         for index, number_format in styled:
             if values[index] is not None:
                 cell = WriteOnlyCell(sheet, value=values[index])
@@ -124,13 +130,29 @@ def write_xlsx(table: Table, fp: IO[bytes] | str) -> None:
     if totals is not None:
         cells = []
         for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=totals.get(column.field))
+            value = totals.get(column.field)
+            value = _xlsx_text(sheet, value) if isinstance(value, str) else value
+            cell = value if isinstance(value, Cell) else WriteOnlyCell(sheet, value=value)
             cell.font = bold
             if column.kind in _FORMATS:
                 cell.number_format = _FORMATS[column.kind]
             cells.append(cell)
         sheet.append(cells)
     workbook.save(fp)
+
+
+def _xlsx_text(sheet, value: str):
+    """A text value as XLSX stores text: control characters (which openpyxl refuses) dropped,
+    and text openpyxl would write as a formula (it starts with "=") forced into a string cell."""
+    if textsafety.has_controls(value, multiline=True):
+        value = textsafety.strip_controls(value, multiline=True)
+    if value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _with_totals(table: Table) -> Iterator[dict]:
@@ -148,6 +170,7 @@ def _sheet_title(title: str) -> str:
 
 def content_disposition(filename: str) -> str:
     """attachment with an ASCII fallback and the Chinese name per RFC 6266/5987."""
+    filename = textsafety.strip_controls(filename)
     fallback = "".join(ch if ch.isascii() and ch not in '"\\' else "_" for ch in filename)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 

@@ -22,7 +22,7 @@ from server.callers import Caller
 from server.clock import local_date, parse_instant
 from server.db import db
 from server.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, ValidationError
-from server.inputs import integer, string
+from server.inputs import PERSUASIONS_MAX, integer, string
 from server.models import Post, Shift, User
 from server.checkin.shifts import SHIFT_COLUMNS
 
@@ -118,6 +118,7 @@ def add(caller: Caller, body, now: datetime, limits: Limits) -> dict:
         raise ValidationError("请选择志愿者", field="volunteer_id")
     if post_id is None:
         raise ValidationError("请选择岗位", field="post_id")
+    permissions.refuse_own_shift(caller, volunteer_id)
     volunteer = db.session.get(User, volunteer_id)
     post = db.session.get(Post, post_id)
     if volunteer is None or volunteer.registered_at is None:
@@ -127,7 +128,7 @@ def add(caller: Caller, body, now: datetime, limits: Limits) -> dict:
     if not permissions.may_add_manual_shift(caller, volunteer.unit_id, post.district_id):
         # Outside the caller's scope: as for any row, say it is not there.
         raise NotFound("找不到该志愿者" if caller.scope_unit_id is not None else "找不到该岗位")
-    reason = string(body, "reason", max_length=500, label="补录理由")
+    reason = string(body, "reason", max_length=500, label="补录理由", multiline=True)
     may_exceed = permissions.may_bypass_shift_limits(caller)
     started, ended = parse_times(body, now, limits, may_exceed=may_exceed)
     check_deadline(started, now, limits, may_exceed=may_exceed)
@@ -135,8 +136,8 @@ def add(caller: Caller, body, now: datetime, limits: Limits) -> dict:
     shift_id = insert(
         volunteer=volunteer, post_id=post.id, started=started, ended=ended, review_state="approved",
         reason=reason, actor_id=caller.id, tz=limits.tz, action="manual_add", now=now, flags=["manual"],
-        persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
-        note=string(body, "note", max_length=500, required=False, label="备注"),
+        persuasions=integer(body, "persuasions", low=0, high=PERSUASIONS_MAX, default=0, label="劝导人次"),
+        note=string(body, "note", max_length=500, required=False, label="备注", multiline=True),
     )
     db.session.commit()
     return load(shift_id)

@@ -146,10 +146,11 @@ def review(caller: Caller, shift_id: int, body, now: datetime, max_minutes: int)
     """Checked in this order: scope (404 whatever the body), decision, reason, credited_minutes."""
     shift = shift_in_scope(caller, shift_id)
     require_changer(caller)
+    permissions.refuse_own_shift(caller, shift["volunteer_id"])
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象")
     decision = string(body, "decision", max_length=16, label="审核结果", choices=DECISIONS)
-    reason = string(body, "reason", max_length=500, required=decision != "approve", label="理由")
+    reason = string(body, "reason", max_length=500, required=decision != "approve", label="理由", multiline=True)
     if shift["status"] not in _REVIEWABLE:
         raise Conflict("只能审核已结束的上岗记录", code="SHIFT_NOT_REVIEWABLE", status_now=shift["status"])
     minutes = _credited_minutes(caller, body, decision, shift, max_minutes)
@@ -189,9 +190,10 @@ def _credited_minutes(caller: Caller, body: dict, decision: str, shift: dict, ma
 def void(caller: Caller, shift_id: int, body, now: datetime) -> dict:
     shift = shift_in_scope(caller, shift_id)
     require_changer(caller)
+    permissions.refuse_own_shift(caller, shift["volunteer_id"])
     if not isinstance(body, dict):
         raise BadRequest("请求体必须是 JSON 对象")
-    reason = string(body, "reason", max_length=500, label="作废理由")
+    reason = string(body, "reason", max_length=500, label="作废理由", multiline=True)
     if shift["status"] == "voided":
         raise Conflict("该上岗记录已作废", code="SHIFT_VOIDED")
     changes = dict(status="voided", credited_minutes=0, review_reason=reason,

@@ -32,7 +32,7 @@ def _escape_like(text: str) -> str:
 
 
 def _search_condition(caller: Caller, q: str):
-    if q.isdigit():
+    if q.isascii() and q.isdigit():
         if permissions.sees_full_phone(caller):
             return users_t.c.phone.like(f"%{_escape_like(q)}%", escape="\\")
         if len(q) == 11:
@@ -122,7 +122,10 @@ def set_status(caller: Caller, volunteer_id: int, status: str, reason: str | Non
     if row["status"] == status:
         word = "已停用" if status == "suspended" else "未被停用"
         raise Conflict(f"该志愿者{word}", code="STATUS_UNCHANGED", status_now=status)
-    db.session.execute(sa.update(users_t).where(users_t.c.id == volunteer_id).values(status=status))
+    values = {"status": status}
+    if status == "suspended":  # the volunteer's tokens end now, not when they expire
+        values["credential_version"] = users_t.c.credential_version + 1
+    db.session.execute(sa.update(users_t).where(users_t.c.id == volunteer_id).values(**values))
     audit.record(actor_id=caller.id, action="suspend" if status == "suspended" else "reactivate",
                  entity_type="user", entity_id=volunteer_id, before={"status": row["status"]},
                  after={"status": status}, reason=reason, now=now)

@@ -67,7 +67,7 @@ def as_json(row: CalendarDay) -> dict:
 def year_of(text: str) -> int | None:
     """A year asked for in a query string (2026), or None for anything else."""
     text = text.strip()
-    return int(text) if text.isdigit() and 2000 <= int(text) <= 2100 else None
+    return int(text) if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100 else None
 
 
 def entered(year: int | None = None) -> list[CalendarDay]:
