@@ -1,6 +1,7 @@
 """Configuration: safe defaults, overridden by environment variables, then by a test mapping."""
 from __future__ import annotations
 
+import json
 import os
 
 DEV_SECRET_KEY = "dev-insecure-secret-key"
@@ -98,3 +99,22 @@ def is_production(config: dict) -> bool:
 def dev_login_allowed(config: dict) -> bool:
     """`dev:<id>` login codes work only while no WeChat app is configured."""
     return not config.get("WECHAT_APPID")
+
+
+DEMO_FILE = "demo.json"
+
+
+def remember_demo(instance_path: str, base_url: str) -> None:
+    """Note where the demo serves, so other commands on this instance folder print links that work."""
+    with open(os.path.join(instance_path, DEMO_FILE), "w", encoding="utf-8") as fp:
+        json.dump({"public_base_url": base_url}, fp)
+
+
+def demo_base_url(instance_path: str) -> str | None:
+    """The demo's address, if a demo ran on this instance folder."""
+    try:
+        with open(os.path.join(instance_path, DEMO_FILE), encoding="utf-8") as fp:
+            url = json.load(fp).get("public_base_url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
-from fpdf import FPDF
 
 from server.duty import coverage, trust_report
 from server.checkin import hours as rules
@@ -20,7 +21,9 @@ from server.clock import local_iso
 from server.db import db
 from server.errors import ValidationError
 from server.models import Shift
-from server.pdf_font import a4_with_cjk
+
+if TYPE_CHECKING:  # fpdf2 and fontTools load when a bulletin is drawn, not with the app
+    from fpdf import FPDF
 
 s = Shift.__table__.c
 RED, INK, GREY, BAR = (200, 16, 46), (34, 34, 34), (110, 110, 110), (214, 64, 69)
@@ -149,6 +152,8 @@ def render(data: dict, font_file: str | None = None) -> bytes:
     content = lines(data)
     text = "".join(value if isinstance(value, str) else "".join(label + f"{hours:.1f}" for label, hours in value)
                    for _, value in content) + "0123456789.%—"
+    from server.pdf_font import a4_with_cjk
+
     with a4_with_cjk(text, font_file) as pdf:
         pdf.set_title(f"督查通报 {data['week']}")
         pdf.set_margins(18, 16, 18)

@@ -24,6 +24,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -36,10 +37,12 @@ from server.callers import Caller, require_active
 from server.clock import local_iso, zone
 from server.db import db, write_lock
 from server.errors import Conflict, NotFound, ValidationError
-from server.evidence.imaging import ProcessedPhoto, is_near_duplicate, process_photo
 from server.models import Photo, Shift
 from server.models.photos import PHOTO_KINDS
 from server.evidence.storage import Storage, photo_key, thumb_key
+
+if TYPE_CHECKING:  # Pillow loads with the first upload, not with the app
+    from server.evidence.imaging import ProcessedPhoto
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,8 @@ def upload(caller: Caller, shift_id: int, data: bytes, kind: str, latitude: floa
         return entry(retried, now, settings), False
     _check_limit(shift_id, settings)
     db.session.rollback()  # end the read transaction before the image work
+
+    from server.evidence.imaging import process_photo
 
     photo = process_photo(data, max_pixels=settings.max_pixels)
     captured_at = photo.capture_time(settings.tz)
@@ -258,6 +263,8 @@ def _reuse_flags(shift: dict, photo: ProcessedPhoto, now: datetime, settings: Se
     around = (sa.select(photos_t.c.dhash).join(shifts_t, shifts_t.c.id == photos_t.c.shift_id)
               .where(sa.or_(*nearby), shifts_t.c.started_at >= since, *recent))
     hashes = db.session.execute(sa.union(mine, around)).scalars()
+    from server.evidence.imaging import is_near_duplicate
+
     return ["photo_reused"] if any(is_near_duplicate(photo.dhash, h) for h in hashes) else []
 
 
