@@ -65,6 +65,12 @@ def test_the_stated_accuracies_excuse_gps_jitter_but_not_a_long_jump():
     assert signals.jump(before, fix(north(POST, 5000), 3000.0, 1))  # a vague fix excuses at most 100 m
 
 
+def test_a_move_of_100_m_or_less_beyond_the_accuracies_is_noise_however_quick():
+    before = fix(POST, 10.0, 0)
+    assert not signals.jump(before, fix(north(POST, 119), 10.0, 0.01))  # 99 m beyond 20 m of slack
+    assert signals.jump(before, fix(north(POST, 121), 10.0, 0.01))
+
+
 def test_missing_zero_or_negative_accuracy_is_implausible():
     assert signals.accuracy_implausible(None)
     assert signals.accuracy_implausible(0)

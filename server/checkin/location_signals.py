@@ -24,6 +24,9 @@ EXACT_POINT_M = 1.0
 REPEAT_DECIMALS = 6
 # Faster than this between two scans is not walking, cycling or a bus in a county town.
 MAX_SPEED_KMH = 120.0
+# A move shorter than this (beyond both stated accuracies) is GPS noise, however quick: phones
+# understate their error, and two scans a second apart must not make 40 m a 144 km/h dash.
+JUMP_MIN_M = 100.0
 # A phone lying still for this long still reports a drifting fix; a spoofing app does not.
 STATIC_MIN_MINUTES = 15
 # The mini-program API rounds post locations to this many decimals (~110 m north-south).
@@ -92,12 +95,16 @@ def static(start: Fix, end: Fix) -> bool:
             and start.accuracy == end.accuracy)
 
 
+def _slack(previous: Fix, current: Fix) -> float:
+    """Both stated accuracies, each counted up to 100 m (a vague fix cannot excuse a long jump)."""
+    return sum(min(max(fix.accuracy or 0.0, 0.0), 100.0) for fix in (previous, current))
+
+
 def implied_speed_kmh(previous: Fix, current: Fix) -> float:
     """The slowest speed that explains both fixes: the distance less both stated
     uncertainties (bounded, so a vague fix cannot excuse a long jump) over the time between."""
     metres = geo.haversine_m(previous.latitude, previous.longitude, current.latitude, current.longitude)
-    slack = sum(min(max(fix.accuracy or 0.0, 0.0), 100.0) for fix in (previous, current))
-    metres = max(0.0, metres - slack)
+    metres = max(0.0, metres - _slack(previous, current))
     seconds = (current.at - previous.at).total_seconds()
     if metres == 0:
         return 0.0
@@ -107,8 +114,12 @@ def implied_speed_kmh(previous: Fix, current: Fix) -> float:
 
 
 def jump(previous: Fix | None, current: Fix) -> bool:
-    """Faster than 120 km/h from the volunteer's previous scan to this one."""
-    return previous is not None and implied_speed_kmh(previous, current) > MAX_SPEED_KMH
+    """Faster than 120 km/h from the volunteer's previous scan to this one, over more than
+    GPS noise (JUMP_MIN_M beyond both stated accuracies)."""
+    if previous is None or implied_speed_kmh(previous, current) <= MAX_SPEED_KMH:
+        return False
+    metres = geo.haversine_m(previous.latitude, previous.longitude, current.latitude, current.longitude)
+    return metres - _slack(previous, current) > JUMP_MIN_M
 
 
 def persuasions_implausible(persuasions: int, minutes: float, per_hour_max: int) -> bool:
