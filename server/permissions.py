@@ -233,6 +233,11 @@ def may_run_spot_checks(caller: Caller) -> bool:
     return caller.role in ("leader", "admin")
 
 
+def sees_unit_rankings(caller: Caller) -> bool:
+    """The monthly unit assessment: leaders, admins and unit coordinators (their own unit's row)."""
+    return caller.role in ("leader", "admin") or (caller.role == "coordinator" and caller.scope_unit_id is not None)
+
+
 def sees_county_assessment(caller: Caller) -> bool:
     """The county-wide bulletin compares every unit: leaders and admins."""
     return caller.sees_everything

@@ -1,27 +1,17 @@
 """Hour totals with period, grouping and filters; the same view as Excel or CSV."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import g, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from server import permissions
 from server.records import exports
 from server.records import reports
-from server.console import api, bp
+from server.console import api, bp, choices
 from server.console_api import reports as reports_api
-from server.db import db
 from server.errors import ApiError
-from server.models import District, Post, Unit
 
 def _choices():
-    caller = g.caller
-    return {
-        "units": db.session.execute(sa.select(Unit).where(permissions.unit_filter(caller)).order_by(Unit.name)).scalars().all(),
-        "districts": db.session.execute(sa.select(District).where(permissions.district_filter(caller))
-                                        .order_by(District.name)).scalars().all(),
-        "posts": db.session.execute(sa.select(Post).where(permissions.post_filter(caller)).order_by(Post.code)).scalars().all(),
-    }
+    return choices.lists(g.caller)
 
 
 def _query_without_blanks() -> MultiDict:
