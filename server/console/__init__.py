@@ -63,6 +63,13 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+@bp.app_template_global()
+def openable_volunteers(ids) -> set[int]:
+    """Which of these volunteers the signed-in user may open (a name links only when the page would open)."""
+    from server.records import volunteers
+    return volunteers.visible_ids(g.caller, {i for i in ids if i})
+
+
 @bp.app_template_filter("pct")
 def percent(share) -> str:
     """A share (0.875) as the console shows it (87.5%); no figure is a dash, not 0%."""

@@ -77,6 +77,8 @@ def rankings_page():
 @bp.post("/rankings/targets")
 def rankings_set_target():
     """An admin sets a unit's monthly target; the service checks the role and writes the audit entry."""
+    if not permissions.sees_county_assessment(g.caller):  # the role before the form, as the service decides
+        raise ApiError("考核指标由领导或管理员设置", code="FORBIDDEN", status=403)
     month_text = (request.form.get("month") or "").strip()
     try:
         first, _ = rankings.month_bounds(month_text)

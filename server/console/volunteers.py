@@ -99,10 +99,10 @@ def shift_void(shift_id: int):
 
 @bp.post("/volunteers/<int:volunteer_id>/status")
 def volunteer_status(volunteer_id: int):
+    volunteers.manageable(g.caller, volunteer_id)  # scope (404) and role (403) before the form
     status = request.form.get("status")
     if status not in ("active", "suspended"):
         raise ValidationError("状态无效", field="status")
-    volunteers.manageable(g.caller, volunteer_id)
     reason = (request.form.get("reason") or "").strip()[:500] or None
     try:
         if status == "suspended" and not reason:

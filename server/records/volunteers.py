@@ -77,6 +77,14 @@ def get(caller: Caller, volunteer_id: int) -> dict:
     return dict(row)
 
 
+def visible_ids(caller: Caller, ids: set[int]) -> set[int]:
+    """The ids among ``ids`` that :func:`get` would find for this caller."""
+    if not ids:
+        return set()
+    return set(db.session.execute(sa.select(users_t.c.id).where(
+        users_t.c.id.in_(ids), users_t.c.registered_at.isnot(None), permissions.volunteer_filter(caller))).scalars())
+
+
 def lifetime_minutes(volunteer_ids: list[int]) -> dict[int, int]:
     if not volunteer_ids:
         return {}
