@@ -164,6 +164,11 @@ def may_manage_volunteer(caller: Caller, volunteer_unit_id: int | None) -> bool:
 # district, and the district staffs its own posts.
 
 
+def may_import_volunteers(caller: Caller) -> bool:
+    """A unit's volunteer list: that unit's coordinators (their unit only) and admins (any unit)."""
+    return caller.role == "admin" or (caller.role == "coordinator" and caller.scope_unit_id is not None)
+
+
 def may_plan_rosters(caller: Caller) -> bool:
     return caller.role in ("coordinator", "admin")
 

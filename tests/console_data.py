@@ -84,6 +84,9 @@ def pages(busy: Busy, role: str) -> list[str]:
         everyone.append("/console/rankings")
     if role in ("admin", "leader"):
         everyone += ["/console/bulletin", "/console/spot-checks", f"/console/spot-checks/{busy.spot_check_id}"]
+    if role in ("admin", "coordinator_unit"):
+        everyone += ["/console/volunteers/import"]
     if role == "admin":
-        everyone += ["/console/posts/new"]
+        everyone += ["/console/posts/new", "/console/accounts", "/console/organisation"]
+    everyone.append("/console/password")
     return everyone

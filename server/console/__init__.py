@@ -70,6 +70,11 @@ def openable_volunteers(ids) -> set[int]:
     return volunteers.visible_ids(g.caller, {i for i in ids if i})
 
 
+@bp.app_template_global()
+def may_import_volunteers() -> bool:
+    return permissions.may_import_volunteers(g.caller)
+
+
 @bp.app_template_filter("pct")
 def percent(share) -> str:
     """A share (0.875) as the console shows it (87.5%); no figure is a dash, not 0%."""
@@ -79,3 +84,5 @@ def percent(share) -> str:
 from server.console import auth, dashboard, duty, hours, posts, reviews, rosters, volunteers  # noqa: E402,F401
 from server.console import calendar  # noqa: E402,F401  (holidays)
 from server.console import leaders  # noqa: E402,F401  (coverage, digest, rankings, bulletin, spot checks)
+from server.console import volunteer_import  # noqa: E402,F401  (a unit's volunteer list)
+from server.console import accounts  # noqa: E402,F401  (console users, units, districts, own password)
