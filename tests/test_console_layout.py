@@ -1,10 +1,12 @@
 """Every console page, as every console role, on a PC (1440×900) and a phone (390×844), in Chromium.
 
 A page fails when it scrolls sideways, when a cell, button or menu link clips its own text, when a
-phone's tap target is under 44 px, or when it offers an action or a link the server then refuses
-that role (403, or 404 for something outside the role's scope).
+phone's tap target is under 44 px, when axe-core finds a serious or critical accessibility violation,
+or when it offers an action or a link the server then refuses that role (403, or 404 for something
+outside the role's scope).
 """
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from tests import console_data
 from tests.console_walk import MEASURE
@@ -12,6 +14,16 @@ from tests.factories import PASSWORD
 
 SIZES = {"pc": (1440, 900), "phone": (390, 844)}
 REFUSED = (400, 403, 404, 405)
+AXE = Axe()  # axe-core's script from the installed wheel, evaluated in the page: nothing fetched
+AXE_OPTIONS = {"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}}
+
+
+def axe_violations(page) -> list[str]:
+    """Serious and critical violations, one line per rule with the first offending elements."""
+    found = AXE.run(page, options=AXE_OPTIONS).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] if isinstance(n["target"][0], str)
+                                                               else str(n["target"][0]) for n in v["nodes"][:3])
+            for v in found if v["impact"] in ("serious", "critical")]
 
 
 def sign_in(page, username):
@@ -27,7 +39,13 @@ def busy(county):
     return console_data.build(county)
 
 
-def _walk(page, paths: list[str], size: str) -> tuple[list[str], set, list]:
+# axe-core takes 1-3 s a page on this machine. The admin sees every control any role sees, so
+# axe runs on the admin's walk at both sizes and the leader's (read-only pages) on a phone; the
+# coordinators' pages are the same templates with fewer controls.
+AXE_WALKS = {("admin", "pc"), ("admin", "phone"), ("leader", "phone")}
+
+
+def _walk(page, paths: list[str], size: str, *, axe: bool) -> tuple[list[str], set, list]:
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
     faults, links, forms = [], set(), []
@@ -40,6 +58,8 @@ def _walk(page, paths: list[str], size: str) -> tuple[list[str], set, list]:
         faults += [f"{size} {path}: clipped {c}" for c in m["clipped"]]
         if size == "phone":
             faults += [f"{size} {path}: tap target under 44 px: {s}" for s in m["small"]]
+        if axe:
+            faults += [f"{size} {path}: axe {v}" for v in axe_violations(page)]
         links.update(m["links"])
         forms += [(path, f) for f in m["forms"]]
     return faults, links, forms
@@ -70,7 +90,7 @@ def test_every_page_fits_and_offers_only_allowed_actions(browser_page, busy, rol
     paths = console_data.pages(busy, role)
     faults, links, forms = [], set(), []
     for size in SIZES:
-        found, seen, offered = _walk(page, paths, size)
+        found, seen, offered = _walk(page, paths, size, axe=(role, size) in AXE_WALKS)
         faults += found
         links |= seen
         forms += offered if size == "pc" else []

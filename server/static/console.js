@@ -11,6 +11,16 @@
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
     }
+    // Live pages (the on-duty board, the dashboard, a spot check) reload themselves every N seconds,
+    // unless the user is typing in a field (a reload would lose what they typed).
+    var every = parseInt(document.body.getAttribute("data-refresh") || "", 10);
+    if (every > 0) {
+      window.setInterval(function () {
+        var active = document.activeElement;
+        if (active && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName)) { return; }
+        window.location.reload();
+      }, every * 1000);
+    }
     // Forms that need a second thought carry data-confirm="question".
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
