@@ -54,6 +54,7 @@ def test_coordinator_records_a_manual_shift_from_a_volunteers_page(client, count
     assert res.status_code == 302
     page = client.get(f"/console/volunteers/{volunteer.id}").get_data(as_text=True)
     assert '<dd id="lifetime-hours">1.5 小时</dd>' in page and "已补录" in page
+    assert "已通过" in page  # a coordinator's 补录 counts at once
     shift = db.session.query(Shift).filter_by(volunteer_id=volunteer.id).one()
     assert shift.source == "manual" and shift.credited_minutes == 90
     assert db.session.query(AuditLog).filter_by(entity_id=shift.id, action="manual_add").count() == 1
