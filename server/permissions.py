@@ -111,8 +111,10 @@ def district_filter(caller: Caller):
     if caller.role == "coordinator" and caller.scope_district_id is not None:
         return District.id == caller.scope_district_id
     if caller.role == "coordinator" and caller.scope_unit_id is not None:
-        served_in = (sa.select(Post.district_id).join(Shift, Shift.post_id == Post.id)
-                     .where(Shift.unit_id == caller.scope_unit_id))
+        # From the unit's shifts to their posts' districts: one pass over the shifts, where a join
+        # from each post to all its shifts took seconds on a county-year in SQLite (bench/console.py).
+        served_in = sa.select(Post.district_id).where(
+            Post.id.in_(sa.select(Shift.post_id).where(Shift.unit_id == caller.scope_unit_id)))
         return District.id.in_(served_in)
     return sa.false()
 

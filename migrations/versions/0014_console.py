@@ -1,4 +1,5 @@
-"""Volunteers listed by their unit before registering (the console's volunteer import).
+"""Volunteers listed by their unit before registering (the console's volunteer import); an index
+for a district coordinator's scope (who served at which post).
 
 Revision ID: 0014_console
 Revises: 0008_calendar
@@ -31,8 +32,10 @@ def upgrade():
         sa.UniqueConstraint("user_id", name=op.f("uq_listed_volunteers_user_id")),
     )
     op.create_index(op.f("ix_listed_volunteers_unit_id"), "listed_volunteers", ["unit_id"], unique=False)
+    op.create_index("ix_shifts_post_people", "shifts", ["post_id", "unit_id", "volunteer_id"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_shifts_post_people", table_name="shifts")
     op.drop_index(op.f("ix_listed_volunteers_unit_id"), table_name="listed_volunteers")
     op.drop_table("listed_volunteers")

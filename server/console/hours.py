@@ -10,6 +10,10 @@ from server.console import api, bp, choices
 from server.console_api import reports as reports_api
 from server.errors import ApiError
 
+# A county's volunteers are thousands of rows: the page shows the first ones, the download has them all.
+SHOWN_ROWS = 300
+
+
 def _choices():
     return choices.lists(g.caller)
 
@@ -30,7 +34,7 @@ def hours():
     return render_template("console/hours.html", report=report, error=error, groups=exports.GROUP_LABELS,
                            group_by=request.args.get("group_by") or "unit", args=request.args,
                            export_args={k: v for k, v in request.args.items() if k != "format"},
-                           metrics=reports.METRICS, **_choices()), 422 if error else 200
+                           metrics=reports.METRICS, shown_rows=SHOWN_ROWS, **_choices()), 422 if error else 200
 
 
 @bp.get("/hours/export")
