@@ -84,7 +84,7 @@ def pages(ids: dict) -> dict[str, list[str]]:
               "/console/hours?group_by=volunteer", "/console/hours?group_by=post", "/console/reviews",
               "/console/corrections", "/console/volunteers", f"/console/volunteers/{ids['volunteer_id']}",
               "/console/posts", "/console/rosters?post_id=1", "/console/coverage", "/console/coverage?span=week",
-              "/console/digest", "/console/calendar", "/console/password"]
+              "/console/digest", "/console/calendar", "/console/password", "/console/trust"]
     return {
         "admin": common + ["/console/rankings", "/console/bulletin", "/console/spot-checks",
                            f"/console/spot-checks/{ids['spot_check_id']}", "/console/accounts",

@@ -61,7 +61,7 @@ def pages(ids: dict) -> list[tuple[str, str]]:
         ("coverage", "/console/coverage?span=week"), ("digest", "/console/digest"),
         ("rankings", "/console/rankings"), ("bulletin", "/console/bulletin"), ("spot-checks", "/console/spot-checks"),
         ("spot-check", f"/console/spot-checks/{ids['spot_check_id']}"), ("accounts", "/console/accounts"),
-        ("organisation", "/console/organisation"), ("calendar", "/console/calendar"),
+        ("organisation", "/console/organisation"), ("calendar", "/console/calendar"), ("trust", "/console/trust"),
         ("password", "/console/password"), ("not-found", "/console/no-such-page"),
     ]
 

@@ -79,7 +79,7 @@ def pages(busy: Busy, role: str) -> list[str]:
                 "/console/hours", "/console/hours?group_by=volunteer", "/console/reviews", "/console/corrections",
                 "/console/volunteers", f"/console/volunteers/{busy.volunteer_id}", "/console/posts",
                 f"/console/rosters?post_id={busy.county.post_east.id}", "/console/calendar",
-                "/console/coverage?span=week", "/console/digest"]
+                "/console/coverage?span=week", "/console/digest", "/console/trust"]
     if role != "coordinator_district":
         everyone.append("/console/rankings")
     if role in ("admin", "leader"):

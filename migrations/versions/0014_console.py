@@ -2,13 +2,13 @@
 for a district coordinator's scope (who served at which post).
 
 Revision ID: 0014_console
-Revises: 0008_calendar
+Revises: 0010_trust
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0014_console"
-down_revision = "0008_calendar"
+down_revision = "0010_trust"
 branch_labels = None
 depends_on = None
 

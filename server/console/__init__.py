@@ -46,7 +46,7 @@ NAVIGATION = [
     ("console.spot_checks_page", "抽查", permissions.may_run_spot_checks),
     ("console.accounts_page", "账号", lambda caller: caller.role == "admin"),
     ("console.organisation_page", "单位片区", lambda caller: caller.role == "admin"),
-    ("console.calendar_page", "节假日", _everyone),
+    ("console.trust_page", "可信度", _everyone), ("console.calendar_page", "节假日", _everyone),
 ]
 
 
@@ -86,3 +86,4 @@ from server.console import calendar  # noqa: E402,F401  (holidays)
 from server.console import leaders  # noqa: E402,F401  (coverage, digest, rankings, bulletin, spot checks)
 from server.console import volunteer_import  # noqa: E402,F401  (a unit's volunteer list)
 from server.console import accounts  # noqa: E402,F401  (console users, units, districts, own password)
+from server.console import trust  # noqa: E402,F401  (trust of the record)

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import sqlalchemy as sa
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
-from server.duty import coverage
+import sqlalchemy as sa
+
+from server.duty import coverage, trust_report
 from server.checkin import hours as rules
 from server.duty import rankings
 from server.clock import local_iso
 from server.db import db
 from server.errors import ValidationError
 from server.models import Shift
-from server.pdf_font import a4_with_cjk
+
+if TYPE_CHECKING:  # fpdf2 and fontTools load when a bulletin is drawn, not with the app
+    from fpdf import FPDF
 
 s = Shift.__table__.c
 RED, INK, GREY, BAR = (200, 16, 46), (34, 34, 34), (110, 110, 110), (214, 64, 69)
@@ -65,6 +68,7 @@ def figures(week: str, now: datetime, tz, grace_minutes: int) -> dict:
         "posts_missed": [{**row, "dates": [d.isoformat() for d in row["dates"]]}
                          for row in coverage.missed_by_post(report["slots"])],
         "districts": report["districts"],
+        "trust_units": trust_report.report(None, first, last)["units"],
     }
 
 
@@ -136,6 +140,11 @@ def lines(data: dict) -> list[tuple[str, object]]:
             out.append(("item", f"{row['post']['code']} {row['post']['name']}：空岗 {row['missed']} 次（{dates}）"))
     else:
         out.append(("para", "本周没有空岗。"))
+    out.append(("heading", "五、扫码记录可信度"))
+    if data.get("trust_units"):
+        out += [("item", trust_report.unit_line(row)) for row in data["trust_units"]]
+    else:
+        out.append(("para", "本周没有扫码上岗记录。"))
     return out
 
 
@@ -143,6 +152,8 @@ def render(data: dict, font_file: str | None = None) -> bytes:
     content = lines(data)
     text = "".join(value if isinstance(value, str) else "".join(label + f"{hours:.1f}" for label, hours in value)
                    for _, value in content) + "0123456789.%—"
+    from server.pdf_font import a4_with_cjk
+
     with a4_with_cjk(text, font_file) as pdf:
         pdf.set_title(f"督查通报 {data['week']}")
         pdf.set_margins(18, 16, 18)

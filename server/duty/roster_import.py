@@ -15,8 +15,6 @@ The file's kind is decided by its first bytes, never by its name.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -27,6 +25,7 @@ from server.duty import rosters
 from server.callers import Caller
 from server.db import db
 from server.errors import ApiError, Forbidden, ValidationError
+from server.sheets import read as _read_sheet
 from server.models import Post, Unit, User
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -89,35 +88,7 @@ def import_sheet(caller: Caller, data: bytes, now: datetime, tz, *, dry_run: boo
 
 
 def read(data: bytes) -> list[list]:
-    if not data:
-        raise ValidationError("上传的文件是空的", field="file")
-    if len(data) > MAX_BYTES:
-        raise ValidationError("文件不能超过 2 MB", field="file")
-    if data[:4] == b"PK\x03\x04":
-        return _xlsx(data)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationError("无法识别文件编码，请另存为 UTF-8 CSV 或 XLSX", field="file")
-    return [row for row in csv.reader(io.StringIO(text))]
-
-
-def _xlsx(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - a damaged or foreign zip: the user's file, not our bug
-        raise ValidationError("无法读取该 XLSX 文件", field="file")
-    try:
-        sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
-    finally:
-        book.close()
+    return _read_sheet(data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 
 
 def _columns(header: list) -> dict[str, int]:

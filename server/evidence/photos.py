@@ -24,22 +24,25 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
 
 from server import permissions
-from server.checkin import shift_flags
+from server.checkin import post_rules, shift_flags
 from server.evidence import photo_check
 from server.evidence import photo_urls
 from server.callers import Caller, require_active
 from server.clock import local_iso, zone
 from server.db import db, write_lock
 from server.errors import Conflict, NotFound, ValidationError
-from server.evidence.imaging import ProcessedPhoto, is_near_duplicate, process_photo
 from server.models import Photo, Shift
 from server.models.photos import PHOTO_KINDS
 from server.evidence.storage import Storage, photo_key, thumb_key
+
+if TYPE_CHECKING:  # Pillow loads with the first upload, not with the app
+    from server.evidence.imaging import ProcessedPhoto
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +106,8 @@ def upload(caller: Caller, shift_id: int, data: bytes, kind: str, latitude: floa
         return entry(retried, now, settings), False
     _check_limit(shift_id, settings)
     db.session.rollback()  # end the read transaction before the image work
+
+    from server.evidence.imaging import process_photo
 
     photo = process_photo(data, max_pixels=settings.max_pixels)
     captured_at = photo.capture_time(settings.tz)
@@ -182,17 +187,28 @@ def _insert(caller: Caller, shift_id: int, row: dict, new_flags: list[str], now:
             # uploads to one shift count each other, and their flag updates not
             # overwrite each other.
             shift = db.session.execute(
-                sa.select(shifts_t.c.status, shifts_t.c.ended_at, shifts_t.c.flags, shifts_t.c.review_state)
+                sa.select(shifts_t.c.status, shifts_t.c.started_at, shifts_t.c.ended_at, shifts_t.c.flags,
+                          shifts_t.c.review_state)
                 .where(shifts_t.c.id == shift_id).with_for_update()).mappings().one()
             _check_window(shift, now, settings)
             _check_limit(shift_id, settings)
             photo_id = db.session.execute(sa.insert(photos_t).values(row)).inserted_primary_key[0]
+            shift = _settle_start_photo(shift_id, dict(shift), row, now)
             raise_flags(shift_id, shift, new_flags, now, actor_id=caller.id)
             db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return photo_id
+
+
+def _settle_start_photo(shift_id: int, shift: dict, row: dict, now: datetime) -> dict:
+    """A post that requires a start photo (post_rules.py): this one may be it."""
+    settled = post_rules.start_photo_arrived(shift, row["kind"], row["captured_at"], now)
+    if settled is None:
+        return shift
+    db.session.execute(sa.update(shifts_t).where(shifts_t.c.id == shift_id).values(**settled))
+    return {**shift, **settled}
 
 
 def raise_flags(shift_id: int, shift: dict, new_flags: list[str], now: datetime, *,
@@ -247,6 +263,8 @@ def _reuse_flags(shift: dict, photo: ProcessedPhoto, now: datetime, settings: Se
     around = (sa.select(photos_t.c.dhash).join(shifts_t, shifts_t.c.id == photos_t.c.shift_id)
               .where(sa.or_(*nearby), shifts_t.c.started_at >= since, *recent))
     hashes = db.session.execute(sa.union(mine, around)).scalars()
+    from server.evidence.imaging import is_near_duplicate
+
     return ["photo_reused"] if any(is_near_duplicate(photo.dhash, h) for h in hashes) else []
 
 

@@ -36,6 +36,12 @@ FLAG_LABELS = {
     "outside_geofence_end": "下岗时不在岗位范围", "photo_reused": "照片重复使用",
     "photo_time_mismatch": "照片时间不符", "no_photo": "缺少照片", "manual": "补录",
     "correction_requested": "志愿者申请更正",
+    "photo_content_risky": "照片内容存疑", "spot_check_unanswered": "督查抽查未回复",
+    "spot_check_photo_not_live": "抽查照片非现场拍摄",
+    "location_at_post_exact": "位置与岗位坐标完全一致", "location_repeated": "位置与另一天完全相同",
+    "location_static": "上下岗位置完全不变", "location_jump": "位置跳变（超过 120 公里/小时）",
+    "accuracy_implausible": "定位精度异常", "persuasions_implausible": "劝导人次不合理",
+    "unrostered": "不在排班时段", "start_photo_pending": "等待上岗照片", "no_start_photo": "缺少上岗照片",
 }
 
 # What a post is for decides the activity (志愿服务项目) a shift served.

@@ -17,11 +17,12 @@ from server import audit, permissions
 from server.accounts import PHONE_RE as _PHONE
 from server.callers import Caller
 from server.db import db
-from server.duty.roster_import import read  # the same CSV/XLSX reading as the roster import
 from server.errors import ApiError, Forbidden, ValidationError
+from server.sheets import read
 from server.models import ListedVolunteer, Unit, User
 
 MAX_ROWS = 5000
+MAX_BYTES = 2 * 1024 * 1024
 COLUMNS = {"name": ("姓名", "name"), "phone": ("手机号", "手机", "手机号码", "mobile", "phone"),
            "unit": ("单位", "所在单位", "unit")}
 
@@ -57,7 +58,7 @@ def _text(cells: list, position: int | None) -> str:
 def import_list(caller: Caller, data: bytes, now: datetime) -> dict:
     if not permissions.may_import_volunteers(caller):
         raise Forbidden("只有单位协调员和管理员可以导入志愿者名单", code="FORBIDDEN")
-    rows = read(data)
+    rows = read(data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     header, body = (rows[0] if rows else []), rows[1:]
     columns = _columns(header)
     if len(body) > MAX_ROWS:
