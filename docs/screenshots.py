@@ -80,7 +80,7 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         upgrade(revision="heads")
-        password = demo.seed()["admin"]
+        password = demo.seed(reset=True).passwords["admin"]
         ids = _extras() | {"today": local_date(utcnow(), county_zone()).isoformat()}
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -91,7 +91,8 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS + ["--lang=zh-CN"])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS + ["--lang=zh-CN"],
+                                             env={**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"})
         for size, (width, height) in SIZES.items():
             page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN",
                                     device_scale_factor=1)
