@@ -51,6 +51,7 @@ def end_shift(shift_id: int):
     shift = shifts.end(
         callers.current_id(), shift_id, scan, utcnow(), rules,
         persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
+        questionnaires=integer(body, "questionnaires", low=0, high=100000, default=0, label="问卷份数"),
         note=string(body, "note", max_length=500, required=False, label="备注"),
         allow_outside=boolean(body, "allow_outside"),
     )

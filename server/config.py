@@ -69,6 +69,11 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     # template keys for: post name (thing), time range (time), tip (thing)
     "WECHAT_REMINDER_FIELDS": ("thing1,time2,thing3", str),
     "WECHAT_REMINDER_PAGE": ("pages/roster/index", str),
+    # Problems (server/problems): the reporter's message when the problem is fixed; empty = off.
+    "WECHAT_PROBLEM_TEMPLATE_ID": ("", str),
+    # template keys for: the problem (thing), its state (phrase), the unit's note (thing)
+    "WECHAT_PROBLEM_FIELDS": ("thing1,phrase2,thing3", str),
+    "WECHAT_PROBLEM_PAGE": ("pages/problems/detail", str),
 }
 
 

@@ -19,7 +19,7 @@ NOV = {"from": "2026-11-01", "to": "2026-11-30"}
 HEADERS = {
     "scanned_minutes": "扫码时长（分钟）", "manual_minutes": "补录时长（分钟）",
     "credited_minutes": "计入时长（分钟）", "hours": "计入时长（小时）", "shift_count": "上岗次数",
-    "persuasions": "劝导人次", "volunteers": "参与人数", "pending_shift_count": "待审核次数",
+    "persuasions": "劝导人次", "questionnaires": "问卷份数", "volunteers": "参与人数", "pending_shift_count": "待审核次数",
     "pending_minutes": "待审核时长（分钟）",
 }
 

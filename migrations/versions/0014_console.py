@@ -2,13 +2,13 @@
 for a district coordinator's scope (who served at which post).
 
 Revision ID: 0014_console
-Revises: 0010_trust
+Revises: 0011_problems
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0014_console"
-down_revision = "0010_trust"
+down_revision = "0011_problems"
 branch_labels = None
 depends_on = None
 

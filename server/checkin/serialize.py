@@ -30,6 +30,7 @@ def shift(row: dict, tz) -> dict:
         "credited_minutes": row["credited_minutes"],
         "hours": hours.as_hours(row["credited_minutes"] or 0),
         "persuasions": row["persuasions"],
+        "questionnaires": row.get("questionnaires") or 0,  # None on a scan-in's reply: not yet written
         "note": row.get("note"),
         "flags": list(row.get("flags") or []),
         "review": {

@@ -88,7 +88,7 @@ def _insert_at_known_post():
 _INSERT_SHIFT_AT_KNOWN_POST = Prepared(_insert_at_known_post())
 _END_COLUMNS = (
     "status", "ended_at", "end_lat", "end_lng", "end_accuracy", "end_distance_m", "credited_minutes",
-    "persuasions", "note", "flags", "review_state", "end_point",
+    "persuasions", "questionnaires", "note", "flags", "review_state", "end_point",
 )
 _CLOSE_OPEN_SHIFT = Prepared(
     sa.update(shifts_t).where(shifts_t.c.id == sa.bindparam("b_shift_id"), shifts_t.c.status == "open")
@@ -286,7 +286,8 @@ def _explain_refused_start(user_id: int, client_request_id: str | None) -> dict:
 
 
 def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
-        persuasions: int = 0, note: str | None = None, allow_outside: bool = False) -> dict:
+        persuasions: int = 0, questionnaires: int = 0, note: str | None = None,
+        allow_outside: bool = False) -> dict:
     """Close the volunteer's open shift at the same post and credit its minutes.
 
     ``allow_outside`` lets a volunteer who already walked away still end the
@@ -308,8 +309,8 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
                               rules)
     changes = dict(
         status="closed", ended_at=now, end_lat=lat, end_lng=lng, end_accuracy=scan.accuracy,
-        end_distance_m=round(distance, 1), credited_minutes=credit.minutes, persuasions=persuasions, note=note,
-        end_point=end_point,
+        end_distance_m=round(distance, 1), credited_minutes=credit.minutes, persuasions=persuasions,
+        questionnaires=questionnaires, note=note, end_point=end_point,
     )
     shift.update(changes)
     shift.update(_close(shift_id, shift["flags"], new_flags + credit.flags, changes))

@@ -46,7 +46,8 @@ NAVIGATION = [
     ("console.spot_checks_page", "抽查", permissions.may_run_spot_checks),
     ("console.accounts_page", "账号", lambda caller: caller.role == "admin"),
     ("console.organisation_page", "单位片区", lambda caller: caller.role == "admin"),
-    ("console.trust_page", "可信度", _everyone), ("console.calendar_page", "节假日", _everyone),
+    ("console.trust_page", "可信度", _everyone), ("console.problems_page", "问题督办", _everyone),
+    ("console.calendar_page", "节假日", _everyone),
 ]
 
 
@@ -87,3 +88,4 @@ from server.console import leaders  # noqa: E402,F401  (coverage, digest, rankin
 from server.console import volunteer_import  # noqa: E402,F401  (a unit's volunteer list)
 from server.console import accounts  # noqa: E402,F401  (console users, units, districts, own password)
 from server.console import trust  # noqa: E402,F401  (trust of the record)
+from server.console import problems  # noqa: E402,F401  (problems found at posts)

@@ -30,3 +30,4 @@ from server.console_api import certificates, reports, reviews, volunteers  # noq
 from server.console_api import bulletin, coverage, duty, rankings, rosters, spot_checks  # noqa: E402,F401  (rosters)
 from server.console_api import calendar  # noqa: E402,F401  (holidays and swapped working days)
 from server.console_api import trust  # noqa: E402,F401  (trust of the record)
+from server.console_api import problems  # noqa: E402,F401  (problems found at posts, their follow-up)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
@@ -84,6 +85,9 @@ def _storage() -> Storage:
     return storage()
 
 
+current_settings, current_storage = _settings, _storage  # for evidence of problems (server.problems)
+
+
 # --- upload -------------------------------------------------------------------
 
 def upload(caller: Caller, shift_id: int, data: bytes, kind: str, latitude: float | None,
@@ -110,28 +114,46 @@ def upload(caller: Caller, shift_id: int, data: bytes, kind: str, latitude: floa
     from server.evidence.imaging import process_photo
 
     photo = process_photo(data, max_pixels=settings.max_pixels)
+    row = row_values(photo, settings, uploader_id=caller.id, kind=kind, latitude=latitude,
+                     longitude=longitude, now=now, shift_id=shift_id)
+    new_flags = _reuse_flags(shift, photo, now, settings) + _time_flags(shift, row["captured_at"], now, settings)
+    db.session.rollback()
+    row["id"] = keep(store, photo, lambda: _insert(caller, shift_id, row, new_flags, now, settings))
+    submit_check(row["id"], now)
+    return entry(row, now, settings), True
+
+
+def row_values(photo: ProcessedPhoto, settings: Settings, *, uploader_id: int, kind: str,
+               latitude: float | None, longitude: float | None, now: datetime, **subject: int) -> dict:
+    """The photos row of a processed upload; ``subject`` names what it is evidence of
+    (shift_id=... or problem_id=...)."""
     captured_at = photo.capture_time(settings.tz)
     captured_at = captured_at.astimezone(timezone.utc) if captured_at is not None else None
-    new_flags = _reuse_flags(shift, photo, now, settings) + _time_flags(shift, captured_at, now, settings)
-    db.session.rollback()
-
-    row = dict(
-        shift_id=shift_id, uploader_id=caller.id, kind=kind, sha256=photo.sha256,
+    return dict(
+        **subject, uploader_id=uploader_id, kind=kind, sha256=photo.sha256,
         source_sha256=photo.source_sha256, dhash=_signed(photo.dhash), width=photo.width,
         height=photo.height, bytes=photo.size_bytes, captured_at=captured_at,
         exif_lat=photo.gps.lat if photo.gps else None, exif_lng=photo.gps.lng if photo.gps else None,
         latitude=latitude, longitude=longitude, created_at=now, check_status="none",
     )
+
+
+def keep(store: Storage, photo: ProcessedPhoto, write: Callable[[], int]) -> int:
+    """Steps 3 and 4: store both files completely, then ``write`` the row (returning its id).
+    If anything fails the files go again, unless another row already names them."""
     try:
         store.put(photo_key(photo.sha256), photo.jpeg, "image/jpeg")
         store.put(thumb_key(photo.sha256), photo.thumbnail, "image/jpeg")
-        row["id"] = _insert(caller, shift_id, row, new_flags, now, settings)
+        return write()
     except BaseException:
         _discard_files(store, photo.sha256)
         raise
+
+
+def submit_check(photo_id: int, now: datetime) -> None:
+    """WeChat's content check of a stored photo, when configured."""
     if photo_check.enabled(current_app.config):
-        photo_check.submit(current_app.config, row["id"], now)
-    return entry(row, now, settings), True
+        photo_check.submit(current_app.config, photo_id, now)
 
 
 def _own_shift(caller: Caller, shift_id: int) -> dict:

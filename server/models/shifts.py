@@ -42,6 +42,9 @@ class Shift(db.Model):
     end_distance_m = sa.Column(sa.Float)
     credited_minutes = sa.Column(sa.Integer, nullable=False, default=0)
     persuasions = sa.Column(sa.Integer, nullable=False, default=0)
+    # Survey questionnaires handed out (问卷份数). A server default only: the scan path's
+    # prepared INSERTs bind exactly the columns they name, so a Python default would be NULL there.
+    questionnaires = sa.Column(sa.Integer, nullable=False, server_default="0")
     note = sa.Column(sa.String(500))
     flags = sa.Column(sa.JSON, nullable=False, default=list)
     review_state = sa.Column(sa.String(16), nullable=False, default="none")
@@ -82,6 +85,7 @@ class Shift(db.Model):
         sa.CheckConstraint(sa.text("ended_at IS NULL OR ended_at >= started_at"), name="ends_after_start"),
         sa.CheckConstraint(sa.text("(status = 'open') = (ended_at IS NULL)"), name="open_has_no_end"),
         sa.CheckConstraint(sa.text("credited_minutes >= 0 AND persuasions >= 0"), name="non_negative"),
+        sa.CheckConstraint(sa.text("questionnaires >= 0"), name="questionnaires"),
     )
 
     volunteer = db.relationship("User", foreign_keys=[volunteer_id])

@@ -55,8 +55,8 @@ ACTIVITY_BY_KIND = {
 
 _COLUMNS = (
     s.id, s.local_date, s.started_at, s.ended_at, s.status, s.source, s.credited_minutes, s.persuasions,
-    s.note, s.flags, s.review_state, s.review_reason, s.original_minutes, s.volunteer_id, s.unit_id,
-    s.post_id, users_t.c.name.label("volunteer_name"), users_t.c.phone, units_t.c.name.label("unit_name"),
+    s.questionnaires, s.note, s.flags, s.review_state, s.review_reason, s.original_minutes, s.volunteer_id,
+    s.unit_id, s.post_id, users_t.c.name.label("volunteer_name"), users_t.c.phone, units_t.c.name.label("unit_name"),
     posts_t.c.code.label("post_code"), posts_t.c.name.label("post_name"), posts_t.c.kind.label("post_kind"),
     posts_t.c.district_id, districts_t.c.name.label("district_name"),
 )
@@ -106,6 +106,8 @@ def _content(record: dict) -> str:
     content = f"在{record['post_name']}开展{record['activity']}"
     if record["persuasions"]:
         content += f"，劝导不文明行为 {record['persuasions']} 人次"
+    if record["questionnaires"]:
+        content += f"，发放问卷 {record['questionnaires']} 份"
     return content
 
 
@@ -147,6 +149,7 @@ def as_json(record: dict, tz) -> dict:
         "source": record["source"],
         "status": record["status"],
         "persuasions": record["persuasions"],
+        "questionnaires": record["questionnaires"],
         "note": record["note"],
         "flags": list(record["flags"] or []),
         "review": {"state": record["review_state"], "reason": record["review_reason"],
@@ -189,6 +192,7 @@ def as_export_row(record: dict, tz) -> dict:
         "hours": rules.as_hours(record["credited_minutes"]),
         "source": SOURCE_LABELS.get(record["source"], record["source"]),
         "persuasions": record["persuasions"],
+        "questionnaires": record["questionnaires"],
         "status": STATUS_LABELS.get(record["status"], record["status"]),
         "review": REVIEW_LABELS.get(record["review_state"], record["review_state"]),
         "original_minutes": record["original_minutes"],
