@@ -1,9 +1,12 @@
-"""Take the console screenshots shown in the README from a fresh demo county.
+"""Screenshots of every console page at a PC's 1440×900 and a phone's 390×844, from a fresh demo county.
 
     .venv/bin/python docs/screenshots.py
 
-Builds the demo data in a temporary SQLite database, serves it on 127.0.0.1 and
-drives Debian's Chromium (headless, as the browser tests do).
+Builds the demo data in a temporary SQLite database (plus a correction request and a
+spot check, so those pages show something), serves it on 127.0.0.1 and drives
+Debian's Chromium (headless, as the browser tests do). Writes docs/console/<page>-pc.png
+and docs/console/<page>-phone.png; the phone shots show the top of the page as a
+phone shows it, the PC shots the whole page. Look at them after a layout change.
 """
 from __future__ import annotations
 
@@ -11,13 +14,56 @@ import os
 import sys
 import tempfile
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+OUT = ROOT / "docs" / "console"
+SIZES = {"pc": (1440, 900), "phone": (390, 844)}
 
-PAGES = [("/console/", "console-dashboard.png"), ("/console/duty/now", "console-on-duty.png"),
-         ("/console/hours", "console-hours.png")]
+
+def _extras() -> dict:
+    """A correction request and a spot check on top of the demo; the ids the page list needs."""
+    import sqlalchemy as sa
+
+    from server import callers
+    from server.clock import utcnow
+    from server.db import db
+    from server.duty import spot_checks
+    from server.models import CorrectionRequest, Post, Shift, User
+
+    now = utcnow()
+    shift = db.session.execute(sa.select(Shift).where(Shift.status == "closed", Shift.review_state == "none")
+                               .order_by(Shift.started_at.desc())).scalars().first()
+    shift.review_state, shift.flags = "pending", ["correction_requested"]
+    db.session.add(CorrectionRequest(shift_id=shift.id, volunteer_id=shift.volunteer_id, kind="correction",
+                                     reason="下岗时手机没电，实际在岗到 9 点", proposed_minutes=120,
+                                     status="pending", created_at=now - timedelta(hours=3)))
+    db.session.commit()
+    open_shift = db.session.execute(sa.select(Shift).where(Shift.status == "open")).scalars().first()
+    leader = db.session.execute(sa.select(User).where(User.username == "leader")).scalar_one()
+    check = spot_checks.start(callers.load(leader.id), post_id=open_shift.post_id, district_id=None, minutes=10,
+                              note="早高峰暗访", now=now)
+    return {"volunteer_id": shift.volunteer_id, "post_id": open_shift.post_id, "spot_check_id": check.id,
+            "first_post": db.session.execute(sa.select(Post.id).order_by(Post.id)).scalars().first()}
+
+
+def pages(ids: dict) -> list[tuple[str, str]]:
+    return [
+        ("dashboard", "/console/"), ("duty-now", "/console/duty/now"),
+        ("duty-lookup", f"/console/duty?post_id={ids['post_id']}&date={ids['today']}"),
+        ("hours", "/console/hours"), ("hours-volunteers", "/console/hours?group_by=volunteer"),
+        ("reviews", "/console/reviews"), ("corrections", "/console/corrections"),
+        ("volunteers", "/console/volunteers"), ("volunteer", f"/console/volunteers/{ids['volunteer_id']}"),
+        ("volunteer-import", "/console/volunteers/import"), ("posts", "/console/posts"),
+        ("post-new", "/console/posts/new"), ("rosters", f"/console/rosters?post_id={ids['first_post']}"),
+        ("coverage", "/console/coverage?span=week"), ("digest", "/console/digest"),
+        ("rankings", "/console/rankings"), ("bulletin", "/console/bulletin"), ("spot-checks", "/console/spot-checks"),
+        ("spot-check", f"/console/spot-checks/{ids['spot_check_id']}"), ("accounts", "/console/accounts"),
+        ("organisation", "/console/organisation"), ("calendar", "/console/calendar"), ("trust", "/console/trust"),
+        ("password", "/console/password"), ("not-found", "/console/no-such-page"),
+    ]
 
 
 def main() -> None:
@@ -29,11 +75,13 @@ def main() -> None:
 
     from server import create_app
     from server.cli import demo
+    from server.clock import county_zone, local_date, utcnow
 
     app = create_app()
     with app.app_context():
         upgrade(revision="heads")
-        password = demo.seed()["admin"]
+        password = demo.seed(reset=True).passwords["admin"]
+        ids = _extras() | {"today": local_date(utcnow(), county_zone()).isoformat()}
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -41,18 +89,29 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
     from tests.browser import CHROMIUM, FLAGS
 
+    OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="zh-CN")
-        page.goto(f"{base}/console/login")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/console/")
-        for path, name in PAGES:
-            page.goto(base + path)
-            page.screenshot(path=str(ROOT / "docs" / name), full_page=True)
-            print(f"docs/{name}")
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS + ["--lang=zh-CN"],
+                                             env={**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"})
+        for size, (width, height) in SIZES.items():
+            page = browser.new_page(viewport={"width": width, "height": height}, locale="zh-CN",
+                                    device_scale_factor=1)
+            page.goto(f"{base}/console/login")
+            if size == "phone":
+                page.screenshot(path=str(OUT / "login-phone.png"))
+            page.fill("input[name=username]", "admin")
+            page.fill("input[name=password]", password)
+            page.click("form button[type=submit]")
+            page.wait_for_url("**/console/")
+            for name, path in pages(ids):
+                page.goto(base + path)
+                page.screenshot(path=str(OUT / f"{name}-{size}.png"), full_page=size == "pc")
+                print(f"docs/console/{name}-{size}.png")
+            if size == "phone":
+                page.goto(base + "/console/duty/now")
+                page.click("#menu-toggle")
+                page.screenshot(path=str(OUT / "menu-open-phone.png"))
+            page.close()
         browser.close()
     server.shutdown()
 

@@ -73,6 +73,10 @@ def register(user_id: int, name, phone, unit_id, now: datetime, *,
         raise ValidationError("请选择所在单位", field="unit_id")
     user = db.session.get(User, user_id)
     first_time = user.registered_at is None
+    listed = _listed(phone) if first_time else None
+    if listed is not None:
+        unit_id = listed.unit_id  # their unit listed them: they are that row, in that unit
+        listed.user_id = user.id
     user.name, user.phone, user.unit_id = name, phone, unit_id
     if first_time:
         user.registered_at = now
@@ -84,6 +88,13 @@ def register(user_id: int, name, phone, unit_id, now: datetime, *,
         db.session.rollback()
         raise Conflict("该手机号已被其他志愿者登记", code="PHONE_TAKEN", field="phone")
     return user, first_time
+
+
+def _listed(phone: str):
+    """The row a unit's imported list holds for this mobile, if nobody has registered with it yet."""
+    from server.models import ListedVolunteer
+    return db.session.execute(sa.select(ListedVolunteer).where(
+        ListedVolunteer.phone == phone, ListedVolunteer.user_id.is_(None))).scalar_one_or_none()
 
 
 def set_password(user: User, password: str) -> None:

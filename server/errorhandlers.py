@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, session
 from sqlalchemy import exc as sa_exc
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -35,6 +35,38 @@ def error_response(code: str, message: str, status: int, **details):
     return jsonify({"error": body}), status
 
 
+_PAGE_TITLES = {
+    400: "请求有误", 403: "没有权限", 404: "找不到该页面", 405: "不支持该操作", 413: "上传内容过大",
+    422: "未能保存", 429: "操作过于频繁", 500: "系统出错了", 503: "系统繁忙",
+}
+_PAGE_MESSAGES = {
+    403: "您的账号没有权限查看或进行此操作。如需开通，请联系管理员。",
+    404: "您要找的页面或记录不存在，或不在您的管理范围内。",
+    500: "服务器内部错误，已记录下来。请稍后重试；如果一直出现，请联系管理员。",
+    503: "系统繁忙，请稍后重试。",
+}
+
+
+def _page_caller():
+    """Error pages keep the console's frame (menu included) for a signed-in user."""
+    if getattr(g, "caller", None) is None and session.get("uid"):
+        from server import callers
+        try:
+            caller = callers.load(session["uid"])
+        except Exception:  # noqa: BLE001  (the database may be what failed)
+            caller = None
+        if caller is not None and caller.is_console and caller.status == "active":
+            g.caller = caller
+
+
+def error_page(status: int, message: str | None = None):
+    _page_caller()
+    fallback = _HTTP_CODES.get(status, ("", "请求无法处理"))[1]
+    return render_template("console/error.html", status=status, title=_PAGE_TITLES.get(status, "无法完成操作"),
+                           message=message or _PAGE_MESSAGES.get(status) or fallback,
+                           back=request.referrer), status
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
@@ -42,8 +74,8 @@ def register(app: Flask) -> None:
         if err.details.get("retry_after"):
             headers["Retry-After"] = str(int(err.details["retry_after"]))
         if not _wants_json():
-            return (render_template("console/error.html", message=err.message, back=request.referrer),
-                    err.status, headers)
+            page, status = error_page(err.status, err.message)
+            return page, status, headers
         return jsonify(err.to_dict()), err.status, headers
 
     @app.errorhandler(CSRFError)
@@ -52,11 +84,13 @@ def register(app: Flask) -> None:
         if _wants_json():
             return error_response("CSRF_FAILED", message, 400)
         app.logger.warning("csrf failed: %s", err.description)
-        return render_template("console/error.html", message=message, back=request.referrer), 400
+        return error_page(400, message)
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
         if not _wants_json():
+            if err.code and err.code >= 400 and request.path.startswith("/console"):
+                return error_page(err.code, _PAGE_MESSAGES.get(err.code))
             return err
         code, message = _HTTP_CODES.get(err.code or 500, ("HTTP_ERROR", "请求无法处理"))
         if isinstance(err, RequestEntityTooLarge):
@@ -78,7 +112,7 @@ def register(app: Flask) -> None:
             app.logger.warning("rollback failed after a database error")
         if _wants_json():
             return error_response("DATABASE_UNAVAILABLE", "系统繁忙，请稍后重试", 503)
-        return "系统繁忙，请稍后重试", 503
+        return error_page(503)
 
     for kind in _operational_errors(app.config.get("SQLALCHEMY_DATABASE_URI") or ""):
         app.register_error_handler(kind, _database_unavailable)
@@ -90,7 +124,7 @@ def register(app: Flask) -> None:
         db.session.rollback()
         if _wants_json():
             return error_response("INTERNAL_ERROR", "服务器内部错误，请稍后重试", 500)
-        return "服务器内部错误", 500
+        return error_page(500)
 
 
 def _operational_errors(database_url: str) -> list[type[Exception]]:

@@ -111,8 +111,10 @@ def district_filter(caller: Caller):
     if caller.role == "coordinator" and caller.scope_district_id is not None:
         return District.id == caller.scope_district_id
     if caller.role == "coordinator" and caller.scope_unit_id is not None:
-        served_in = (sa.select(Post.district_id).join(Shift, Shift.post_id == Post.id)
-                     .where(Shift.unit_id == caller.scope_unit_id))
+        # From the unit's shifts to their posts' districts: one pass over the shifts, where a join
+        # from each post to all its shifts took seconds on a county-year in SQLite (bench/console.py).
+        served_in = sa.select(Post.district_id).where(
+            Post.id.in_(sa.select(Shift.post_id).where(Shift.unit_id == caller.scope_unit_id)))
         return District.id.in_(served_in)
     return sa.false()
 
@@ -162,6 +164,11 @@ def may_manage_volunteer(caller: Caller, volunteer_unit_id: int | None) -> bool:
 # filled with its own volunteers. A district coordinator plans at its district's
 # posts and may put any registered volunteer there: units lend people to the
 # district, and the district staffs its own posts.
+
+
+def may_import_volunteers(caller: Caller) -> bool:
+    """A unit's volunteer list: that unit's coordinators (their unit only) and admins (any unit)."""
+    return caller.role == "admin" or (caller.role == "coordinator" and caller.scope_unit_id is not None)
 
 
 def may_plan_rosters(caller: Caller) -> bool:
@@ -244,6 +251,11 @@ def visible_post(caller: Caller):
 def may_run_spot_checks(caller: Caller) -> bool:
     """Surprise inspections (督查暗访) belong to the command office's leaders."""
     return caller.role in ("leader", "admin")
+
+
+def sees_unit_rankings(caller: Caller) -> bool:
+    """The monthly unit assessment: leaders, admins and unit coordinators (their own unit's row)."""
+    return caller.role in ("leader", "admin") or (caller.role == "coordinator" and caller.scope_unit_id is not None)
 
 
 def sees_county_assessment(caller: Caller) -> bool:

@@ -136,7 +136,8 @@ def test_next_parameter_cannot_redirect_off_site(client, admin):
 # --- every page, every console role ----------------------------------------------------------
 
 PAGES = ["/console/", "/console/duty/now", "/console/duty", "/console/hours", "/console/reviews",
-         "/console/posts", "/console/rosters", "/console/volunteers", "/console/calendar"]
+         "/console/corrections", "/console/posts", "/console/rosters", "/console/volunteers", "/console/calendar",
+         "/console/coverage", "/console/coverage?span=week", "/console/digest"]
 
 
 @pytest.mark.parametrize("role", ["coordinator_unit", "coordinator_district", "leader", "admin"])
@@ -145,10 +146,11 @@ def test_every_page_opens_for_every_console_role(client, county, role):
     factories.console_user(kind, username="u1", unit_=county.unit_a if scope == "unit" else None,
                            district_=county.east if scope == "district" else None)
     sign_in(client, "u1")
-    for path in PAGES:
+    for path in PAGES + (["/console/rankings"] if role != "coordinator_district" else []) \
+            + (["/console/bulletin", "/console/spot-checks"] if kind != "coordinator" else []):
         res = client.get(path)
         assert res.status_code == 200, (path, res.status_code)
-        assert "<nav>" in res.get_data(as_text=True)
+        assert '<nav aria-label="主菜单">' in res.get_data(as_text=True)
 
 
 def _shift(volunteer, post, minutes, **extra):
@@ -196,8 +198,9 @@ def test_coordinator_adjusts_a_flagged_shift_from_the_review_page(client, county
     token = csrf_of(page)
     res = client.post(f"/console/reviews/{flagged.id}", data={"csrf_token": token, "decision": "adjust",
                                                              "credited_minutes": "180", "reason": ""})
-    assert res.status_code == 302
-    assert "未保存" in client.get("/console/reviews").get_data(as_text=True)  # reason is required
+    refused = res.get_data(as_text=True)  # reason is required: the page again, the minutes kept
+    assert res.status_code == 422 and 'role="alert"' in refused and "未保存" in refused
+    assert 'value="180"' in refused
     client.post(f"/console/reviews/{flagged.id}", data={"csrf_token": token, "decision": "adjust",
                                                        "credited_minutes": "180", "reason": "提前离岗"})
     db.session.expire_all()
@@ -280,7 +283,7 @@ def test_a_long_review_queue_pages_on(client, county):
     sign_in(client, "a1")
     first = client.get("/console/reviews").get_data(as_text=True)
     assert first.count('class="card review-item"') == 50
-    link = _re.search(r'href="(/console/reviews\?cursor=[^"]+)">下一页', first).group(1)
+    link = _re.search(r'href="(/console/reviews\?cursor=[^"]+)" id="next-page">下一页', first).group(1)
     second = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
     assert second.count('class="card review-item"') == 1 and "下一页" not in second
 

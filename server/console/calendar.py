@@ -39,7 +39,7 @@ def calendar_enter():
         kind = request.form.get("kind") or ""
         rows = workdays.enter(first, last, kind, forms.text("name", max_length=64), utcnow())
     except ApiError as err:
-        flash(f"未保存：{err.message}")
+        flash(f"未保存：{err.message}", "error")
     else:
         flash(f"已将 {rows[0].day.isoformat()} 至 {rows[-1].day.isoformat()} 设为{KIND_LABELS[kind]}")
     return redirect(url_for("console.calendar_page", year=_year()))
@@ -54,7 +54,7 @@ def calendar_clear():
             raise ValidationError("请填写日期", field="day")
         removed = workdays.clear(day, day)
     except ApiError as err:
-        flash(f"未保存：{err.message}")
+        flash(f"未保存：{err.message}", "error")
     else:
         flash(f"已删除 {day.isoformat()} 的设置" if removed else f"{day.isoformat()} 本来就没有设置")
     return redirect(url_for("console.calendar_page", year=_year()))

@@ -33,4 +33,4 @@ def duty_lookup():
             rows = answer.get("on_duty") or answer.get("shifts") or []
             photos = photo_service.thumbnails_for_shifts([r["shift_id"] for r in rows], g.caller, utcnow())
     return render_template("console/duty_lookup.html", posts=posts, answer=answer, error=error, photos=photos,
-                           args=request.args), 422 if error else 200
+                           args=request.args, may_change=permissions.may_change_shifts(g.caller)), 422 if error else 200

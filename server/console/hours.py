@@ -1,27 +1,21 @@
 """Hour totals with period, grouping and filters; the same view as Excel or CSV."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import g, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from server import permissions
 from server.records import exports
 from server.records import reports
-from server.console import api, bp
+from server.console import api, bp, choices
 from server.console_api import reports as reports_api
-from server.db import db
 from server.errors import ApiError
-from server.models import District, Post, Unit
+
+# A county's volunteers are thousands of rows: the page shows the first ones, the download has them all.
+SHOWN_ROWS = 300
+
 
 def _choices():
-    caller = g.caller
-    return {
-        "units": db.session.execute(sa.select(Unit).where(permissions.unit_filter(caller)).order_by(Unit.name)).scalars().all(),
-        "districts": db.session.execute(sa.select(District).where(permissions.district_filter(caller))
-                                        .order_by(District.name)).scalars().all(),
-        "posts": db.session.execute(sa.select(Post).where(permissions.post_filter(caller)).order_by(Post.code)).scalars().all(),
-    }
+    return choices.lists(g.caller)
 
 
 def _query_without_blanks() -> MultiDict:
@@ -40,7 +34,7 @@ def hours():
     return render_template("console/hours.html", report=report, error=error, groups=exports.GROUP_LABELS,
                            group_by=request.args.get("group_by") or "unit", args=request.args,
                            export_args={k: v for k, v in request.args.items() if k != "format"},
-                           metrics=reports.METRICS, **_choices()), 422 if error else 200
+                           metrics=reports.METRICS, shown_rows=SHOWN_ROWS, **_choices()), 422 if error else 200
 
 
 @bp.get("/hours/export")

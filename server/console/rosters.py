@@ -69,11 +69,11 @@ def roster_add_slot():
                                 note=forms.text("note", max_length=200, multiline=True) or None)
         rosters.plan(g.caller, [spec], utcnow(), county_zone())
     except ValueError:
-        flash("未保存：时间格式应为 07:30")
+        flash("未保存：时间格式应为 07:30", "error")
     except rosters.PlanRefused as err:
-        flash("未保存：" + "；".join(p.message for p in err.problems))
+        flash("未保存：" + "；".join(p.message for p in err.problems), "error")
     except ApiError as err:
-        flash(f"未保存：{err.message}")
+        flash(f"未保存：{err.message}", "error")
     else:
         flash("已添加排班")
     return _back()
@@ -89,7 +89,7 @@ def roster_assign(slot_id: int):
     except ApiError as err:
         if err.status == 404 and err.code == "NOT_FOUND" and "排班" in err.message:
             raise
-        flash(f"未安排：{err.message}")
+        flash(f"未安排：{err.message}", "error")
     else:
         flash("已安排志愿者")
     return _back()
@@ -104,9 +104,9 @@ def roster_import_sheet():
         result = roster_import.import_sheet(g.caller, upload.read(MAX_IMPORT_BYTES + 1), utcnow(), county_zone())
     except roster_import.SheetRefused as err:
         rows = err.details.get("rows", [])
-        flash(err.message + "：" + "；".join(f"第 {r['row']} 行 {r['reason']}" for r in rows[:10]))
+        flash(err.message + "：" + "；".join(f"第 {r['row']} 行 {r['reason']}" for r in rows[:10]), "error")
     except ApiError as err:
-        flash(f"未导入：{err.message}")
+        flash(f"未导入：{err.message}", "error")
     else:
         flash(f"已导入 {result['created']} 个排班")
     return _back()

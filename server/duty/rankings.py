@@ -56,7 +56,7 @@ def rank_units(caller: Caller | None, first: date, last: date, now: datetime, gr
                month: date | None = None) -> list[dict]:
     """Every unit's figures and ranks, ranked county-wide; the caller sees the rows in its scope
     (``caller=None``: every row, for the command office's bulletin)."""
-    if caller is not None and caller.role == "coordinator" and caller.scope_unit_id is None:
+    if caller is not None and not permissions.sees_unit_rankings(caller):
         raise Forbidden("月考核排名仅限领导、管理员和单位协调员查看", code="FORBIDDEN")
     units = db.session.execute(sa.select(Unit.id, Unit.name).order_by(Unit.id)).all()
     members = _by_unit(User.unit_id, sa.func.count(), User.unit_id.is_not(None),

@@ -15,10 +15,7 @@ The file's kind is decided by its first bytes, never by its name.
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
-import zipfile
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -28,11 +25,11 @@ from server.duty import rosters
 from server.callers import Caller
 from server.db import db
 from server.errors import ApiError, Forbidden, ValidationError
+from server.sheets import read as _read_sheet
 from server.models import Post, Unit, User
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
-MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # an honest roster of MAX_ROWS rows unpacks to a few MB
 COLUMNS = {
     "post_code": ("岗位编号", "岗位代码", "岗位码", "post_code", "code"),
     "date": ("日期", "date"),
@@ -91,53 +88,7 @@ def import_sheet(caller: Caller, data: bytes, now: datetime, tz, *, dry_run: boo
 
 
 def read(data: bytes) -> list[list]:
-    if not data:
-        raise ValidationError("上传的文件是空的", field="file")
-    if len(data) > MAX_BYTES:
-        raise ValidationError("文件不能超过 2 MB", field="file")
-    if data[:4] == b"PK\x03\x04":
-        _check_unpacked_size(data)
-        return _xlsx(data)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValidationError("无法识别文件编码，请另存为 UTF-8 CSV 或 XLSX", field="file")
-    rows = []
-    for row in csv.reader(io.StringIO(text)):
-        rows.append(row)
-        if len(rows) > MAX_ROWS + 1:  # the header, then at most MAX_ROWS
-            raise ValidationError(f"排班表最多 {MAX_ROWS} 行", field="file")
-    return rows
-
-
-def _check_unpacked_size(data: bytes) -> None:
-    """A zip's directory says how big its parts unpack to; refuse a bomb (a 320 KB sheet whose
-    shared strings unpack to 100 MB) before openpyxl inflates anything."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError):
-        raise ValidationError("无法读取该 XLSX 文件", field="file")
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ValidationError(f"文件解压后超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB，请删去多余内容", field="file")
-
-
-def _xlsx(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - a damaged or foreign zip: the user's file, not our bug
-        raise ValidationError("无法读取该 XLSX 文件", field="file")
-    try:
-        sheet = book.worksheets[0]
-        return [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)]
-    finally:
-        book.close()
+    return _read_sheet(data, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
 
 
 def _columns(header: list) -> dict[str, int]:

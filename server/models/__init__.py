@@ -13,4 +13,5 @@ from server.models.rosters import (  # noqa: F401
 from server.models.wechat import WechatToken  # noqa: F401
 from server.models.wxacode import WxaCode  # noqa: F401
 from server.models.calendar import CalendarDay  # noqa: F401
+from server.models.listed import ListedVolunteer  # noqa: F401
 from server.models.problems import Problem, ProblemCategory  # noqa: F401

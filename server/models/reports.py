@@ -38,3 +38,9 @@ ix_shifts_pending_review = sa.Index(
     sqlite_where=sa.text("review_state = 'pending'"),
     postgresql_where=sa.text("review_state = 'pending'"),
 )
+
+# Who served at a post: a district coordinator's scope (the units and the volunteers that served at
+# the district's posts) read from this index alone instead of from every shift row at those posts:
+# 0.3 s to 0.03 s a page on a county-year in SQLite (bench/console.py). Not partial: someone on duty
+# now (an open shift) has served there too.
+ix_shifts_post_people = sa.Index("ix_shifts_post_people", _c.post_id, _c.unit_id, _c.volunteer_id)

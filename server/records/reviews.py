@@ -75,9 +75,20 @@ def require_changer(caller: Caller) -> None:
 
 
 def queue(caller: Caller, *, flag: str | None, after: tuple[datetime, int] | None, limit: int,
-          now: datetime) -> list[dict]:
-    """Pending shifts in scope, oldest first (the 10-working-day clock runs from the oldest)."""
+          now: datetime, unit_id: int | None = None, post_id: int | None = None,
+          started_from: datetime | None = None, started_before: datetime | None = None) -> list[dict]:
+    """Pending shifts in scope, oldest first (the 10-working-day clock runs from the oldest).
+
+    The optional filters narrow the caller's scope; they never widen it."""
     conditions = [s.review_state == "pending", s.status.in_(_REVIEWABLE), permissions.shift_filter(caller)]
+    if unit_id is not None:
+        conditions.append(s.unit_id == unit_id)
+    if post_id is not None:
+        conditions.append(s.post_id == post_id)
+    if started_from is not None:
+        conditions.append(s.started_at >= started_from)
+    if started_before is not None:
+        conditions.append(s.started_at < started_before)
     if flag is not None:
         if flag not in rules.REVIEW_FLAGS:
             raise ValidationError(f"flag 只能是 {'、'.join(sorted(rules.REVIEW_FLAGS))} 之一", field="flag")
@@ -165,6 +176,22 @@ def review(caller: Caller, shift_id: int, body, now: datetime, max_minutes: int)
                        review_state="adjusted" if decision == "adjust" else "rejected", review_reason=reason,
                        original_minutes=shift["credited_minutes"] if original is None else original)
     return _apply(caller, shift, changes, f"review_{decision}", reason, decision, now)
+
+
+def approve_many(caller: Caller, shift_ids: list[int], now: datetime, max_minutes: int) -> tuple[list[int], dict]:
+    """Approve each shift as its own decision (its own audit entry and transaction).
+
+    Returns (approved ids, {shift id: why not}); one refusal does not undo the others."""
+    require_changer(caller)
+    approved, refused = [], {}
+    for shift_id in dict.fromkeys(shift_ids):
+        try:
+            review(caller, shift_id, {"decision": "approve"}, now, max_minutes)
+        except (Conflict, NotFound, ValidationError) as err:
+            refused[shift_id] = err.message
+        else:
+            approved.append(shift_id)
+    return approved, refused
 
 
 def _credited_minutes(caller: Caller, body: dict, decision: str, shift: dict, max_minutes: int) -> int | None:

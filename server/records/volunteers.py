@@ -7,7 +7,7 @@ digit search matches the whole 11-digit number or the last four digits
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -77,6 +77,14 @@ def get(caller: Caller, volunteer_id: int) -> dict:
     return dict(row)
 
 
+def visible_ids(caller: Caller, ids: set[int]) -> set[int]:
+    """The ids among ``ids`` that :func:`get` would find for this caller."""
+    if not ids:
+        return set()
+    return set(db.session.execute(sa.select(users_t.c.id).where(
+        users_t.c.id.in_(ids), users_t.c.registered_at.isnot(None), permissions.volunteer_filter(caller))).scalars())
+
+
 def lifetime_minutes(volunteer_ids: list[int]) -> dict[int, int]:
     if not volunteer_ids:
         return {}
@@ -84,6 +92,18 @@ def lifetime_minutes(volunteer_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(c.volunteer_id, sa.func.sum(c.credited_minutes))
         .where(c.volunteer_id.in_(volunteer_ids), rules.finished(Shift.__table__),
+               c.review_state.in_(rules.COUNTED_REVIEW_STATES)).group_by(c.volunteer_id)).all()
+    return {vid: int(total or 0) for vid, total in rows}
+
+
+def minutes_since(volunteer_ids: list[int], first: date) -> dict[int, int]:
+    """Counted minutes from the local date ``first`` on (the volunteers list shows this year's)."""
+    if not volunteer_ids:
+        return {}
+    c = shifts_t.c
+    rows = db.session.execute(
+        sa.select(c.volunteer_id, sa.func.sum(c.credited_minutes))
+        .where(c.volunteer_id.in_(volunteer_ids), c.local_date >= first, rules.finished(Shift.__table__),
                c.review_state.in_(rules.COUNTED_REVIEW_STATES)).group_by(c.volunteer_id)).all()
     return {vid: int(total or 0) for vid, total in rows}
 

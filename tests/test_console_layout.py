@@ -1,0 +1,128 @@
+"""Every console page, as every console role, on a PC (1440×900) and a phone (390×844), in Chromium.
+
+A page fails when it scrolls sideways, when a cell, button or menu link clips its own text, when a
+phone's tap target is under 44 px, when axe-core finds a serious or critical accessibility violation,
+or when it offers an action or a link the server then refuses that role (403, or 404 for something
+outside the role's scope).
+"""
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests import console_data
+from tests.console_walk import MEASURE
+from tests.factories import PASSWORD
+
+SIZES = {"pc": (1440, 900), "phone": (390, 844)}
+REFUSED = (400, 403, 404, 405)
+AXE = Axe()  # axe-core's script from the installed wheel, evaluated in the page: nothing fetched
+AXE_OPTIONS = {"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]}}
+
+
+def axe_violations(page) -> list[str]:
+    """Serious and critical violations, one line per rule with the first offending elements."""
+    found = AXE.run(page, options=AXE_OPTIONS).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} — " + "; ".join(n["target"][0] if isinstance(n["target"][0], str)
+                                                               else str(n["target"][0]) for n in v["nodes"][:3])
+            for v in found if v["impact"] in ("serious", "critical")]
+
+
+def sign_in(page, username):
+    page.goto("/console/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url("**/console/")
+
+
+@pytest.fixture
+def busy(county):
+    return console_data.build(county)
+
+
+# axe-core takes 1-3 s a page on this machine. The admin sees every control any role sees, so
+# axe runs on the admin's walk at both sizes and the leader's (read-only pages) on a phone; the
+# coordinators' pages are the same templates with fewer controls.
+AXE_WALKS = {("admin", "pc"), ("admin", "phone"), ("leader", "phone")}
+
+
+def _walk(page, paths: list[str], size: str, *, axe: bool) -> tuple[list[str], set, list]:
+    width, height = SIZES[size]
+    page.set_viewport_size({"width": width, "height": height})
+    faults, links, forms = [], set(), []
+    for path in paths:
+        response = page.goto(path)
+        assert response.status == 200, (path, response.status)
+        m = page.evaluate(MEASURE)
+        if m["scrollWidth"] > m["viewport"]:
+            faults.append(f"{size} {path}: page scrolls sideways ({m['scrollWidth']} > {m['viewport']})")
+        faults += [f"{size} {path}: clipped {c}" for c in m["clipped"]]
+        if size == "phone":
+            faults += [f"{size} {path}: tap target under 44 px: {s}" for s in m["small"]]
+        if axe:
+            faults += [f"{size} {path}: axe {v}" for v in axe_violations(page)]
+        links.update(m["links"])
+        forms += [(path, f) for f in m["forms"]]
+    return faults, links, forms
+
+
+def _refused_actions(page, links: set, forms: list) -> list[str]:
+    """Ask the server about every action the pages offered; the answers must not be 'no'."""
+    request, faults = page.context.request, []
+    for link in sorted(links):
+        if link.split("?")[0].endswith((".pdf", ".png", "/export")):
+            continue  # files (certificates, posters, exports): their access is tested where they are made
+        status = request.get(link, max_redirects=0).status
+        if status in REFUSED or status >= 500:
+            faults.append(f"link {link} offered but answered {status}")
+    csrf = page.eval_on_selector("input[name=csrf_token]", "el => el.value")
+    for path, form in forms:
+        data = dict(form["fields"]) | {"csrf_token": csrf}
+        status = request.post(form["action"], form=data, max_redirects=0).status
+        if status in REFUSED or status >= 500:
+            faults.append(f"form on {path} → {form['action']} offered but answered {status}")
+    return faults
+
+
+@pytest.mark.parametrize("role", console_data.ROLES)
+def test_every_page_fits_and_offers_only_allowed_actions(browser_page, busy, role):
+    page = browser_page
+    sign_in(page, busy.users[role].username)
+    paths = console_data.pages(busy, role)
+    faults, links, forms = [], set(), []
+    for size in SIZES:
+        found, seen, offered = _walk(page, paths, size, axe=(role, size) in AXE_WALKS)
+        faults += found
+        links |= seen
+        forms += offered if size == "pc" else []
+    faults += _refused_actions(page, links, forms)
+    assert not faults, "\n".join(faults)
+
+
+def test_on_a_phone_the_menu_hides_behind_one_button(browser_page, busy):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "walk-leader")
+    menu = page.locator("#site-menu")
+    assert not menu.is_visible()
+    first_heading = page.locator("main h1").bounding_box()
+    assert first_heading["y"] < 120  # content starts right under the bar, not under nine menu items
+    page.click("#menu-toggle")
+    assert menu.is_visible() and page.get_attribute("#menu-toggle", "aria-expanded") == "true"
+    page.click("#site-menu >> text=在岗情况")
+    page.wait_for_url("**/console/duty/now")
+    assert not page.locator("#site-menu").is_visible()
+
+
+def test_chinese_error_pages_in_the_console_frame(browser_page, busy):
+    page = browser_page
+    page.problems.clear()
+    sign_in(page, "walk-district")
+    response = page.goto("/console/no-such-page")
+    assert response.status == 404
+    assert page.locator("h1").inner_text().startswith("找不到该页面")
+    assert page.locator("[role=alert]").count() == 1 and page.locator("nav[aria-label=主菜单]").count() == 1
+    response = page.goto("/console/spot-checks")
+    assert response.status == 403 and "没有权限" in page.locator("h1").inner_text()
+    response = page.goto("/console/volunteers/999999")
+    assert response.status == 404 and "Not Found" not in page.content()
+    page.problems.clear()  # the 4xx answers above were the point
