@@ -17,7 +17,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    _check_secret_key(app)
+    config_module.check_production(app.config)
     _configure_cookies(app)
     from server.sessions import ConsoleOnlySessionInterface
 
@@ -66,15 +66,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)
     return app
-
-
-def _check_secret_key(app: Flask) -> None:
-    if config_module.is_production(app.config):
-        key = app.config.get("SECRET_KEY") or ""
-        if key == config_module.DEV_SECRET_KEY or len(key) < 16:
-            raise RuntimeError(
-                "Refusing to start in production mode without a strong SECRET_KEY "
-                "(set SECRET_KEY to a random string of at least 16 characters)")
 
 
 def _configure_cookies(app: Flask) -> None:

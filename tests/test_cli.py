@@ -57,7 +57,7 @@ def test_bad_commands_fail_with_a_message_and_change_nothing(app, args):
 
 
 def test_demo_refuses_production_mode(make_app):
-    app = make_app(WECHAT_APPID="wx-real-app", SECRET_KEY="a-very-long-production-secret")
+    app = make_app(WECHAT_APPID="wx-real-app", SECRET_KEY="a-very-long-production-secret-key-xyz")
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["demo", "--no-serve"])
     assert result.exit_code != 0 and "production" in result.output
