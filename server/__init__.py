@@ -62,6 +62,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from server.wechat import push as wechat_push
 
     wechat_push.init_app(app, on_media_verdict=photo_check.record_verdict)
+    from server import metrics, readiness, request_log
+
+    request_log.init_app(app)
+    readiness.init_app(app, storage_check=lambda: photo_files.storage(app).check())
+    app.register_blueprint(metrics.bp)
     cli.register(app)
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 import psycopg
+import redis
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy import exc as sa_exc
 from flask_wtf.csrf import CSRFError
@@ -34,6 +35,11 @@ def error_response(code: str, message: str, status: int, **details):
     body = {"code": code, "message": message}
     body.update(details)
     return jsonify({"error": body}), status
+
+
+def _route() -> str:
+    """The route's template for the log: a concrete path may carry a QR token or a code."""
+    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
 
 
 def register(app: Flask) -> None:
@@ -67,7 +73,9 @@ def register(app: Flask) -> None:
     def _database_unavailable(err: Exception):
         # The database is down, restarting or (SQLite) locked past the busy timeout: say "try
         # again" rather than "internal error"; the retry a volunteer makes is safe.
-        app.logger.exception("database unavailable on %s %s", request.method, request.path)
+        app.logger.exception("database unavailable on %s %s", request.method, _route())
+        from server import metrics
+        metrics.DATABASE_ERRORS.inc()
         from server.db import db
         try:
             db.session.rollback()
@@ -77,9 +85,20 @@ def register(app: Flask) -> None:
             return error_response("DATABASE_UNAVAILABLE", "系统繁忙，请稍后重试", 503)
         return "系统繁忙，请稍后重试", 503
 
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    def _redis_unavailable(err: Exception):
+        # Redis holds only what can be rebuilt; a request that needs it now waits for it to return.
+        app.logger.warning("redis unavailable on %s %s: %s", request.method, _route(), err.__class__.__name__)
+        from server import metrics
+        metrics.DEPENDENCY_ERRORS.labels("redis").inc()
+        if _wants_json():
+            return error_response("REDIS_UNAVAILABLE", "系统繁忙，请稍后重试", 503)
+        return "系统繁忙，请稍后重试", 503
+
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("unhandled error on %s %s", request.method, _route())
         from server.db import db
         db.session.rollback()
         if _wants_json():

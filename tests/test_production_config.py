@@ -83,3 +83,15 @@ def test_a_cron_job_reads_the_env_file_and_finds_the_database(tmp_path):
     assert result.returncode == 0, result.stderr
     assert '"closed": 0' in result.stdout.replace('"closed":0', '"closed": 0')
     assert database.stat().st_size > 0
+
+
+def test_gunicorn_refuses_in_its_master_instead_of_respawning_workers(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDVEST", "SECRET_KEY", "PUBLIC_BASE"))}
+    env.update({"REDVEST_ENV": "production", "SECRET_KEY": STRONG_KEY, "PYTHONPATH": ROOT,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    result = subprocess.run([gunicorn, "-c", os.path.join(ROOT, "deploy", "gunicorn.conf.py"),
+                             "-b", "127.0.0.1:0", "server:create_app()"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "redvest: refusing to start: production needs PUBLIC_BASE_URL" in result.stderr

@@ -7,9 +7,11 @@ changes (it carries a request id) and is only logged. A success body may omit
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 import requests
 
+from server import metrics
 from server.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,34 @@ class WechatError(ApiError):
         self.errcode = errcode
 
 
+class CountedSession(requests.Session):
+    """Counts every call to WeChat by API path and outcome for /metrics (ok, error: an errcode,
+    http_error, unreachable). The path only: query strings carry the access token and codes."""
+
+    def request(self, method, url, *args, **kwargs):
+        api = urlsplit(url).path or "/"
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except requests.RequestException:
+            metrics.wechat_call(api, "unreachable")
+            raise
+        metrics.wechat_call(api, _outcome(response))
+        return response
+
+
+def _outcome(response: requests.Response) -> str:
+    if response.status_code >= 400:
+        return "http_error"
+    if "json" in response.headers.get("Content-Type", "") or response.content[:1] == b"{":
+        try:
+            body = response.json()
+        except ValueError:
+            return "http_error"
+        if isinstance(body, dict) and (body.get("errcode") or 0) != 0:
+            return "error"
+    return "ok"
+
+
 class WechatClient:
     def __init__(self, base_url: str, appid: str, secret: str, timeout: float = 5.0,
                  session: requests.Session | None = None) -> None:
@@ -41,7 +71,7 @@ class WechatClient:
         self.appid = appid
         self.secret = secret
         self.timeout = timeout
-        self.http = session or requests.Session()
+        self.http = session or CountedSession()
 
     def _get_json(self, path: str, params: dict) -> dict:
         try:
