@@ -39,7 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from server import errorhandlers, public
-    from server.cli import commands as cli
+    from server.cli import backup as cli_backup, commands as cli
     from server.evidence import photo_files
     from server.records import verify
     from miniprogram_api import bp as mp_bp
@@ -68,6 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     readiness.init_app(app, storage_check=lambda: photo_files.storage(app).check())
     app.register_blueprint(metrics.bp)
     cli.register(app)
+    cli_backup.register(app)
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)
     return app
