@@ -28,6 +28,9 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "TIMEZONE": ("Asia/Shanghai", str),
     "REDVEST_ENV": ("development", str),
     "REDIS_URL": ("", str),
+    # How many proxies (nginx) stand in front of the app: their X-Forwarded-For/-Proto/-Host are
+    # trusted that many hops deep, so the client's address (sign-in lockouts) is the real one.
+    "PROXY_COUNT": (0, int),
     # Prometheus metrics at /metrics: off while empty, else callers must send "Bearer <token>".
     "METRICS_TOKEN": ("", str),
     # One JSON line per request on the "redvest.access" logger (off: Werkzeug/gunicorn's own log only).
@@ -89,8 +92,14 @@ def from_environment(environ: dict | None = None) -> dict:
     variables set in the environment itself win over the file. Every process (gunicorn, the
     ``flask`` commands, systemd timers or cron jobs) builds its app here, so all of them see the
     same settings without each unit or crontab repeating them."""
-    environ = os.environ if environ is None else environ
-    environ = {**read_env_file(environ.get("REDVEST_ENV_FILE", "")), **environ}
+    if environ is None:
+        # The process's own environment: the file's variables join it (without overriding), so
+        # libraries that read os.environ themselves (boto3's AWS_* keys) see them too.
+        for key, value in read_env_file(os.environ.get("REDVEST_ENV_FILE", "")).items():
+            os.environ.setdefault(key, value)
+        environ = os.environ
+    else:
+        environ = {**read_env_file(environ.get("REDVEST_ENV_FILE", "")), **environ}
     settings = {}
     for name, (default, kind) in _SETTINGS.items():
         raw = environ.get(name)

@@ -95,3 +95,30 @@ def test_gunicorn_refuses_in_its_master_instead_of_respawning_workers(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "redvest: refusing to start: production needs PUBLIC_BASE_URL" in result.stderr
+
+
+def test_the_env_file_reaches_libraries_that_read_the_environment(tmp_path, monkeypatch):
+    """boto3 reads AWS_ACCESS_KEY_ID from os.environ itself, not from the app's settings."""
+    env_file = tmp_path / "redvest.env"
+    env_file.write_text("AWS_ACCESS_KEY_ID=from-the-file\nAWS_SECRET_ACCESS_KEY=file-secret\n", encoding="utf-8")
+    monkeypatch.setenv("REDVEST_ENV_FILE", str(env_file))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "set-by-the-unit")
+    config.from_environment()
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "from-the-file"
+    assert os.environ["AWS_SECRET_ACCESS_KEY"] == "set-by-the-unit"
+
+
+def test_behind_the_proxy_the_client_address_is_the_real_one(make_app):
+    app = make_app(PROXY_COUNT=1)
+    seen = {}
+
+    @app.get("/api/test-only/address")
+    def address():
+        from flask import request
+        seen.update(addr=request.remote_addr, scheme=request.scheme)
+        return {}
+
+    app.test_client().get("/api/test-only/address", headers={"X-Forwarded-For": "203.0.113.7",
+                                                             "X-Forwarded-Proto": "https"})
+    assert seen == {"addr": "203.0.113.7", "scheme": "https"}
