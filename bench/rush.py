@@ -153,6 +153,7 @@ class Tally:
         self.ack_latencies: list[float] = []  # first attempt to acknowledgement, retries included
         self.acknowledged: dict[int, int] = {}  # volunteer index -> shift id
         self.http_5xx = 0
+        self.by_code: dict[str, int] = {}  # 5xx by status and error code: a 500 is a bug, a 503 a wait
         self.errors = 0  # timeouts, refused connections, resets
         self.conflicts = 0  # 409: should never happen with the same client_request_id
         self.attempts = 0
@@ -182,6 +183,12 @@ async def volunteer(i: int, token: str, scan: bytes, at: float, ports: list[int]
                 return
             if status >= 500:
                 tally.http_5xx += 1
+                try:
+                    code = json.loads(body)["error"]["code"]
+                except (ValueError, KeyError, TypeError):
+                    code = "no JSON body"
+                key = f"{status} {code}"
+                tally.by_code[key] = tally.by_code.get(key, 0) + 1
                 tally.last_failure = time.perf_counter()
             elif status == 409:
                 tally.conflicts += 1
@@ -322,7 +329,7 @@ def main() -> None:
                       "shifts_in_db": checked["shifts_in_db"], "duplicates": checked["duplicates"],
                       "lost": checked["lost"], "http_5xx": tally.http_5xx, "p99_ms": round(p99, 1),
                       "recovery_s": recovery, "on_duty": checked["on_duty"], "ack_p99_ms": round(ack_p99, 1),
-                      "connection_errors": tally.errors, "conflicts": tally.conflicts, **fault_log}))
+                      "connection_errors": tally.errors, "http_5xx_by_code": tally.by_code, "conflicts": tally.conflicts, **fault_log}))
 
 
 if __name__ == "__main__":
