@@ -11,10 +11,13 @@ from server import config as config_module
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment variables, then ``test_config``."""
-    app = Flask(__name__, instance_relative_config=True)
-    app.config.update(config_module.from_environment())
+    settings = config_module.from_environment()
     if test_config:
-        app.config.update(test_config)
+        settings.update(test_config)
+    # Installed, the code is root's and read-only; the instance folder (SQLite file, poster
+    # cache, local photos by default) then lives elsewhere, e.g. /var/lib/redvest/instance.
+    app = Flask(__name__, instance_relative_config=True, instance_path=settings["INSTANCE_PATH"] or None)
+    app.config.update(settings)
     os.makedirs(app.instance_path, exist_ok=True)
 
     config_module.check_production(app.config)

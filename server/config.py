@@ -20,6 +20,7 @@ class ConfigError(SystemExit):
 _SETTINGS: dict[str, tuple[object, type]] = {
     "SECRET_KEY": (DEV_SECRET_KEY, str),
     "DATABASE_URL": ("", str),
+    "INSTANCE_PATH": ("", str),  # absolute; empty = instance/ beside the code
     "WECHAT_APPID": ("", str),
     "WECHAT_SECRET": ("", str),
     "WECHAT_API_BASE": ("https://api.weixin.qq.com", str),
