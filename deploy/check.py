@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from urllib.parse import urlsplit
 
@@ -119,10 +120,14 @@ def main() -> None:
     ok("console stylesheet from nginx, cached", css.status_code == 200 and "max-age" in css.headers.get(
         "Cache-Control", ""), css.headers)
     password = os.environ.get("REDVEST_PASSWORD", "")
-    signed = http.post(f"{base}/api/console/v1/auth/login", timeout=10,
-                       json={"username": args.console_user, "password": password})
-    ok("console user signs in", signed.status_code == 200 and "Secure" in signed.headers.get("Set-Cookie", ""),
-       signed.text[:200])
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text)
+    ok("the sign-in form carries a CSRF token", csrf is not None)
+    signed = http.post(f"{base}/console/login", timeout=10, allow_redirects=False,
+                       data={"username": args.console_user, "password": password, "csrf_token": csrf.group(1)},
+                       headers={"Referer": f"{base}/console/login"})
+    ok("console user signs in (secure session cookie)",
+       signed.status_code in (302, 303) and "Secure" in signed.headers.get("Set-Cookie", ""),
+       (signed.status_code, signed.text[:200]))
     dashboard = http.get(f"{base}/console/", timeout=10)
     ok("console dashboard", dashboard.status_code == 200 and "退出" in dashboard.text, dashboard.status_code)
 
