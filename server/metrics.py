@@ -36,11 +36,18 @@ _SCAN_ENDPOINTS = {"mp.start_shift": "start", "mp.end_shift": "end"}
 _PHOTO_ENDPOINTS = {"mp.upload_photo"}
 
 
+_request_children: dict[tuple, tuple] = {}
+
+
 def observe(endpoint: str | None, method: str, status: int, seconds: float, error_code: str | None) -> None:
     """Count one answered request (called by the request log, once per request)."""
     name = endpoint or "unmatched"
-    REQUESTS.labels(method, name, str(status)).inc()
-    LATENCY.labels(name).observe(seconds)
+    key = (method, name, status)
+    children = _request_children.get(key)
+    if children is None:  # labels() costs more than the increment; keep each series' child
+        children = _request_children[key] = (REQUESTS.labels(method, name, str(status)), LATENCY.labels(name))
+    children[0].inc()
+    children[1].observe(seconds)
     kind = _SCAN_ENDPOINTS.get(name)
     if kind is not None and method == "POST":
         if status < 300:
