@@ -140,3 +140,23 @@ def test_metrics_need_the_bearer_token_and_count_scans_and_refusals(make_app):
     assert value(after, refused) == value(before, refused) + 1
     assert value(after, requests) == value(before, requests) + 1
     assert 'redvest_http_request_duration_seconds_bucket{endpoint="mp.start_shift"' in after
+
+
+def test_metrics_count_wechat_calls_by_outcome_without_the_code_or_token(make_app, fake_wechat):
+    from tests.fake_wechat import APPID, SECRET
+    app = make_app(WECHAT_APPID=APPID, WECHAT_SECRET=SECRET, METRICS_TOKEN=METRICS_TOKEN)
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+    def count(outcome: str) -> float:
+        text = client.get("/metrics", headers=auth).get_data(as_text=True)
+        sample = f'redvest_wechat_calls_total{{api="/sns/jscode2session",outcome="{outcome}"}}'
+        found = [line for line in text.splitlines() if line.startswith(sample + " ")]
+        return float(found[0].split()[-1]) if found else 0.0
+
+    ok_before, error_before = count("ok"), count("error")
+    fake_wechat.code_errors["bad-40029"] = 40029
+    assert client.post("/api/mp/v1/auth/login", json={"code": fake_wechat.issue_code("o-metrics")}).status_code == 200
+    assert client.post("/api/mp/v1/auth/login", json={"code": "bad-40029"}).status_code != 200
+    assert count("ok") == ok_before + 1 and count("error") == error_before + 1
+    assert "bad-40029" not in client.get("/metrics", headers=auth).get_data(as_text=True)
