@@ -264,8 +264,12 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/rush_bench")
     args = parser.parse_args()
 
+    import logging
+
     from moto.server import ThreadedMotoServer
     import boto3
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request lines
 
     workdir = Path(tempfile.mkdtemp(prefix="redvest-rush-"))
     s3_port = free_port()
