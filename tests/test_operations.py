@@ -3,6 +3,7 @@ and Prometheus metrics behind a token."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 
@@ -44,7 +45,6 @@ def test_readyz_names_the_storage_while_its_folder_is_gone_and_recovers(app, cli
     shutil.rmtree(root)
     res = client.get("/readyz")
     assert res.status_code == 503 and res.get_json()["failed"] == ["storage"]
-    import os
     os.makedirs(root)
     assert client.get("/readyz").status_code == 200
 
