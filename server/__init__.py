@@ -11,14 +11,18 @@ from server import config as config_module
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment variables, then ``test_config``."""
-    settings = config_module.from_environment()
+    settings = config_module.from_environment()  # first: it may read REDVEST_ENV_FILE into os.environ
     if test_config:
         settings.update(test_config)
-    # Installed, the code is root's and read-only; the instance folder (SQLite file, poster
-    # cache, local photos by default) then lives elsewhere, e.g. /var/lib/redvest/instance.
-    app = Flask(__name__, instance_relative_config=True, instance_path=settings["INSTANCE_PATH"] or None)
+    # REDVEST_INSTANCE_PATH (or a test's INSTANCE_PATH) moves the instance folder: SQLite database,
+    # photos, files commands write; e.g. a second demo beside the first, a test's own folder, or
+    # /var/lib/redvest/instance on a server where the code is root's and read-only.
+    instance = settings.get("INSTANCE_PATH") or os.environ.get("REDVEST_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.path.abspath(instance) if instance else None)
     app.config.update(settings)
     os.makedirs(app.instance_path, exist_ok=True)
+    _follow_demo(app, test_config or {})
 
     config_module.check_production(app.config)
     if app.config["PROXY_COUNT"] > 0:
@@ -80,6 +84,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _follow_demo(app: Flask, test_config: dict) -> None:
+    """In dev mode, with PUBLIC_BASE_URL not set, QR codes and links point at the port the demo
+    on this instance folder serves on (``flask demo --port``), not at the default 5000."""
+    if os.environ.get("PUBLIC_BASE_URL") or "PUBLIC_BASE_URL" in test_config:
+        return
+    if config_module.is_production(app.config):
+        return
+    app.config["PUBLIC_BASE_URL"] = config_module.demo_base_url(app.instance_path) or app.config["PUBLIC_BASE_URL"]
 
 
 def _configure_cookies(app: Flask) -> None:

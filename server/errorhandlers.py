@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import psycopg
-import redis
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy import exc as sa_exc
 from flask_wtf.csrf import CSRFError
@@ -67,9 +65,6 @@ def register(app: Flask) -> None:
             return error_response(code, message, 413, max_bytes=limit)
         return error_response(code, message, err.code or 500)
 
-    @app.errorhandler(sa_exc.OperationalError)
-    @app.errorhandler(sqlite3.OperationalError)
-    @app.errorhandler(psycopg.OperationalError)
     def _database_unavailable(err: Exception):
         # The database is down, restarting or (SQLite) locked past the busy timeout: say "try
         # again" rather than "internal error"; the retry a volunteer makes is safe.
@@ -85,8 +80,9 @@ def register(app: Flask) -> None:
             return error_response("DATABASE_UNAVAILABLE", "系统繁忙，请稍后重试", 503)
         return "系统繁忙，请稍后重试", 503
 
-    @app.errorhandler(redis.ConnectionError)
-    @app.errorhandler(redis.TimeoutError)
+    for kind in _operational_errors(app.config.get("SQLALCHEMY_DATABASE_URI") or ""):
+        app.register_error_handler(kind, _database_unavailable)
+
     def _redis_unavailable(err: Exception):
         # Redis holds only what can be rebuilt; a request that needs it now waits for it to return.
         app.logger.warning("redis unavailable on %s %s: %s", request.method, _route(), err.__class__.__name__)
@@ -96,6 +92,12 @@ def register(app: Flask) -> None:
             return error_response("REDIS_UNAVAILABLE", "系统繁忙，请稍后重试", 503)
         return "系统繁忙，请稍后重试", 503
 
+    if app.config.get("REDIS_URL"):  # only a deployment with Redis loads its client
+        import redis
+
+        for kind in (redis.ConnectionError, redis.TimeoutError):
+            app.register_error_handler(kind, _redis_unavailable)
+
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, _route())
@@ -104,3 +106,13 @@ def register(app: Flask) -> None:
         if _wants_json():
             return error_response("INTERNAL_ERROR", "服务器内部错误，请稍后重试", 500)
         return "服务器内部错误", 500
+
+
+def _operational_errors(database_url: str) -> list[type[Exception]]:
+    """The scan path's raw DB-API errors too; only a PostgreSQL deployment loads its driver."""
+    kinds: list[type[Exception]] = [sa_exc.OperationalError, sqlite3.OperationalError]
+    if database_url.startswith("postgresql"):
+        import psycopg
+
+        kinds.append(psycopg.OperationalError)
+    return kinds

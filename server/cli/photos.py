@@ -15,13 +15,12 @@ import sqlalchemy as sa
 
 from server.cli.commands import emit, json_option
 from server import job_lock
+from server.cli.failures import Group
 from server.clock import utcnow
 from server.db import db
 from server.models import Photo
-from server.evidence.photo_files import storage
-from server.evidence.storage import photo_key, thumb_key
 
-photos_cli = click.Group("photos", help="Photo evidence files.")
+photos_cli = Group("photos", help="Photo evidence files.")
 
 
 @photos_cli.command("cleanup")
@@ -42,6 +41,9 @@ def cleanup(dry_run: bool, min_age_minutes: int, as_json: bool):
 
 
 def _cleanup(dry_run: bool, min_age_minutes: int, as_json: bool) -> None:
+    from server.evidence.photo_files import storage
+    from server.evidence.storage import photo_key, thumb_key
+
     store = storage()
     started = utcnow()
     cutoff = started - timedelta(minutes=min_age_minutes)
@@ -82,4 +84,5 @@ def _cleanup(dry_run: bool, min_age_minutes: int, as_json: bool) -> None:
             + "".join(f"\n  missing: photo {m['photo_id']} {m['key']}" for m in missing))
     emit(as_json, result, text)
     if missing:  # evidence is gone: make cron say so
+        click.echo(f"错误：{len(missing)} 个照片文件缺失，需人工核查", err=True)
         raise SystemExit(1)

@@ -9,9 +9,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-import requests
-
-from server import metrics
 from server.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -36,22 +33,29 @@ class WechatError(ApiError):
         self.errcode = errcode
 
 
-class CountedSession(requests.Session):
-    """Counts every call to WeChat by API path and outcome for /metrics (ok, error: an errcode,
-    http_error, unreachable). The path only: query strings carry the access token and codes."""
+def counted_session():
+    """A requests session counting every call to WeChat by API path and outcome for /metrics
+    (ok, error: an errcode, http_error, unreachable). The path only: query strings carry the
+    access token and login codes."""
+    import requests
 
-    def request(self, method, url, *args, **kwargs):
-        api = urlsplit(url).path or "/"
-        try:
-            response = super().request(method, url, *args, **kwargs)
-        except requests.RequestException:
-            metrics.wechat_call(api, "unreachable")
-            raise
-        metrics.wechat_call(api, _outcome(response))
-        return response
+    from server import metrics
+
+    class CountedSession(requests.Session):
+        def request(self, method, url, *args, **kwargs):
+            api = urlsplit(url).path or "/"
+            try:
+                response = super().request(method, url, *args, **kwargs)
+            except requests.RequestException:
+                metrics.wechat_call(api, "unreachable")
+                raise
+            metrics.wechat_call(api, _outcome(response))
+            return response
+
+    return CountedSession()
 
 
-def _outcome(response: requests.Response) -> str:
+def _outcome(response) -> str:
     if response.status_code >= 400:
         return "http_error"
     if "json" in response.headers.get("Content-Type", "") or response.content[:1] == b"{":
@@ -71,9 +75,12 @@ class WechatClient:
         self.appid = appid
         self.secret = secret
         self.timeout = timeout
-        self.http = session or CountedSession()
+        # requests is imported on first use: a command that never calls WeChat starts faster.
+        self.http = session if session is not None else counted_session()
 
     def _get_json(self, path: str, params: dict) -> dict:
+        import requests
+
         try:
             response = self.http.get(f"{self.base_url}{path}", params=params, timeout=self.timeout)
             body = response.json()
