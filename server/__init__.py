@@ -74,11 +74,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     from server.wechat import push as wechat_push
 
     wechat_push.init_app(app, on_media_verdict=photo_check.record_verdict)
-    from server import metrics, readiness, request_log
+    from server import readiness, request_log
 
     request_log.init_app(app)
     readiness.init_app(app, storage_check=lambda: photo_files.storage(app).check())
-    app.register_blueprint(metrics.bp)
+    if app.config.get("METRICS_TOKEN"):  # off: /metrics is an ordinary 404
+        from server import metrics
+
+        app.register_blueprint(metrics.bp)
     cli.register(app)
     cli_backup.register(app)
     if not app.logger.handlers:

@@ -8,6 +8,7 @@ from sqlalchemy import exc as sa_exc
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from server import request_log
 from server.errors import ApiError
 
 API_PREFIXES = ("/api/",)
@@ -69,8 +70,7 @@ def register(app: Flask) -> None:
         # The database is down, restarting or (SQLite) locked past the busy timeout: say "try
         # again" rather than "internal error"; the retry a volunteer makes is safe.
         app.logger.exception("database unavailable on %s %s", request.method, _route())
-        from server import metrics
-        metrics.DATABASE_ERRORS.inc()
+        request_log.count(app, "database")
         from server.db import db
         try:
             db.session.rollback()
@@ -86,8 +86,7 @@ def register(app: Flask) -> None:
     def _redis_unavailable(err: Exception):
         # Redis holds only what can be rebuilt; a request that needs it now waits for it to return.
         app.logger.warning("redis unavailable on %s %s: %s", request.method, _route(), err.__class__.__name__)
-        from server import metrics
-        metrics.DEPENDENCY_ERRORS.labels("redis").inc()
+        request_log.count(app, "redis")
         if _wants_json():
             return error_response("REDIS_UNAVAILABLE", "系统繁忙，请稍后重试", 503)
         return "系统繁忙，请稍后重试", 503

@@ -16,15 +16,18 @@ import time
 import orjson
 from flask import Flask, Response, current_app, g, request
 
-from server import metrics
-
 HEADER = "X-Request-Id"
 _GOOD_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _ENABLED = "redvest_access_log"
+_METRICS = "redvest_metrics"
 
 
 def init_app(app: Flask) -> None:
     app.extensions[_ENABLED] = bool(app.config.get("ACCESS_LOG", True))
+    if app.config.get("METRICS_TOKEN"):  # counted only where someone may read them
+        from server import metrics  # prometheus_client: a second or so at start on a busy host
+
+        app.extensions[_METRICS] = metrics
     app.before_request(_start)
     app.after_request(_finish)
 
@@ -47,9 +50,12 @@ def _finish(response: Response) -> Response:
     seconds = time.perf_counter() - started
     status = response.status_code
     error_code = _error_code(response) if status >= 400 else None
-    metrics.observe(req.endpoint, req.method, status, seconds, error_code)
+    extensions = current_app.extensions
+    metrics = extensions.get(_METRICS)
+    if metrics is not None:
+        metrics.observe(req.endpoint, req.method, status, seconds, error_code)
     response.headers[HEADER] = ctx.request_id
-    if current_app.extensions.get(_ENABLED):
+    if extensions.get(_ENABLED):
         rule = req.url_rule
         line = {"request_id": ctx.request_id, "method": req.method,
                 "path": rule.rule if rule is not None else "<unmatched>", "status": status,
@@ -59,6 +65,17 @@ def _finish(response: Response) -> Response:
         sys.stderr.write(orjson.dumps(line).decode() + "\n")
         sys.stderr.flush()
     return response
+
+
+def count(app: Flask, what: str, *labels: str) -> None:
+    """Count a failure (``database`` or a dependency's name) when metrics are on."""
+    metrics = app.extensions.get(_METRICS)
+    if metrics is None:
+        return
+    if what == "database":
+        metrics.DATABASE_ERRORS.inc()
+    else:
+        metrics.DEPENDENCY_ERRORS.labels(what).inc()
 
 
 def _user_id(ctx) -> int | None:

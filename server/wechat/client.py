@@ -55,6 +55,12 @@ def counted_session():
     return CountedSession()
 
 
+def _plain_session():
+    import requests
+
+    return requests.Session()
+
+
 def _outcome(response) -> str:
     if response.status_code >= 400:
         return "http_error"
@@ -70,13 +76,15 @@ def _outcome(response) -> str:
 
 class WechatClient:
     def __init__(self, base_url: str, appid: str, secret: str, timeout: float = 5.0,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, count_calls: bool = False) -> None:
         self.base_url = base_url.rstrip("/")
         self.appid = appid
         self.secret = secret
         self.timeout = timeout
         # requests is imported on first use: a command that never calls WeChat starts faster.
-        self.http = session if session is not None else counted_session()
+        if session is None:
+            session = counted_session() if count_calls else _plain_session()
+        self.http = session
 
     def _get_json(self, path: str, params: dict) -> dict:
         import requests
@@ -110,4 +118,4 @@ class WechatClient:
 
 def client_from_config(config) -> WechatClient:
     return WechatClient(config["WECHAT_API_BASE"], config["WECHAT_APPID"], config["WECHAT_SECRET"],
-                        config["WECHAT_TIMEOUT"])
+                        config["WECHAT_TIMEOUT"], count_calls=bool(config.get("METRICS_TOKEN")))
