@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from server import job_lock
+from server.cli.failures import Command
 from server.clock import utcnow
 from server.db import db, sqlite_file
 from server.evidence.photo_files import storage
@@ -42,7 +43,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(restore_command)
 
 
-@click.command("backup")
+@click.command("backup", cls=Command)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False),
               help="A new (or empty) folder to write the backup into.")
 def backup_command(out: str) -> None:
@@ -74,7 +75,7 @@ def backup_command(out: str) -> None:
                f"{manifest['photos'].get('files', 'no')} photo file(s) into {out}")
 
 
-@click.command("restore")
+@click.command("restore", cls=Command)
 @click.option("--from", "source", required=True, type=click.Path(file_okay=False, exists=True),
               help="A folder written by `backup`.")
 @click.option("--yes", is_flag=True, help="Really replace the current data.")
