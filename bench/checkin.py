@@ -31,13 +31,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+# A database of the bench's own, dropped and recreated: never the test suite's.
+PG_URL = "postgresql://postgres@127.0.0.1:5432/redvest_bench"
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def recreate_database(url: str) -> None:
+    import sqlalchemy as sa
+
+    base, name = url.rsplit("/", 1)
+    engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
+                              isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
 
 
 def prepare(env: dict, clients: int, per_client: int) -> tuple[list[list[str]], bytes]:
@@ -53,11 +66,10 @@ def prepare(env: dict, clients: int, per_client: int) -> tuple[list[list[str]], 
     from server.models import District, Unit, User
     from server.checkin import posts as post_service
 
+    if env["DATABASE_URL"].startswith("postgresql"):
+        recreate_database(env["DATABASE_URL"])
     app = create_app()
     with app.app_context():
-        if env["DATABASE_URL"].startswith("postgresql"):
-            db.session.execute(db.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
         upgrade(revision="heads")
         now = utcnow()
         unit, district = Unit(name="县财政局", created_at=now), District(name="城东片区", created_at=now)
@@ -195,10 +207,11 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--volunteers-per-client", type=int, default=50,
                         help="taken in turn, so none passes the per-volunteer scan limit")
+    parser.add_argument("--database-url", default=PG_URL, help="with --database postgresql: recreated")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="redvest-bench-"))
-    database_url = f"sqlite:///{workdir / 'bench.sqlite3'}" if args.database == "sqlite" else PG_URL
+    database_url = f"sqlite:///{workdir / 'bench.sqlite3'}" if args.database == "sqlite" else args.database_url
     env = {"DATABASE_URL": database_url, "SECRET_KEY": "bench-secret-key-long-enough",
            "REDVEST_ENV": "development", "WECHAT_APPID": ""}
     token_list, scan = prepare(env, args.clients, args.volunteers_per_client)

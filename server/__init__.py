@@ -11,18 +11,20 @@ from server import config as config_module
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment variables, then ``test_config``."""
+    settings = config_module.from_environment()  # first: it may read REDVEST_ENV_FILE into os.environ
+    if test_config:
+        settings.update(test_config)
     # REDVEST_INSTANCE_PATH (or a test's INSTANCE_PATH) moves the instance folder: SQLite database,
-    # photos, files commands write; e.g. a second demo beside the first, or a test's own folder.
-    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REDVEST_INSTANCE_PATH") or None
+    # photos, files commands write; e.g. a second demo beside the first, a test's own folder, or
+    # /var/lib/redvest/instance on a server where the code is root's and read-only.
+    instance = settings.get("INSTANCE_PATH") or os.environ.get("REDVEST_INSTANCE_PATH") or None
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.path.abspath(instance) if instance else None)
-    app.config.update(config_module.from_environment())
-    if test_config:
-        app.config.update(test_config)
+    app.config.update(settings)
     os.makedirs(app.instance_path, exist_ok=True)
     _follow_demo(app, test_config or {})
 
-    _check_secret_key(app)
+    config_module.check_production(app.config)
     _trust_proxies(app)
     _configure_cookies(app)
     from server.sessions import ConsoleOnlySessionInterface
@@ -45,7 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from server import api_docs, converters, errorhandlers, inputs, public, rate_limits, security_headers
-    from server.cli import commands as cli
+    from server.cli import backup as cli_backup, commands as cli
     from server.evidence import photo_files
     from server.records import verify
     from miniprogram_api import bp as mp_bp
@@ -72,20 +74,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from server.wechat import push as wechat_push
 
     wechat_push.init_app(app, on_media_verdict=photo_check.record_verdict)
+    from server import readiness, request_log
+
+    request_log.init_app(app)
+    readiness.init_app(app, storage_check=lambda: photo_files.storage(app).check())
+    if app.config.get("METRICS_TOKEN"):  # off: /metrics is an ordinary 404
+        from server import metrics
+
+        app.register_blueprint(metrics.bp)
     cli.register(app)
+    cli_backup.register(app)
     rate_limits.init_app(app)  # after every blueprint: it attaches limits to their views
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)
     return app
-
-
-def _check_secret_key(app: Flask) -> None:
-    if config_module.is_production(app.config):
-        key = app.config.get("SECRET_KEY") or ""
-        if key == config_module.DEV_SECRET_KEY or len(key) < 32:
-            raise RuntimeError(
-                "Refusing to start in production mode without a strong SECRET_KEY "
-                "(set SECRET_KEY to a random string of at least 32 characters)")
 
 
 def _trust_proxies(app: Flask) -> None:

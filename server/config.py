@@ -5,6 +5,16 @@ import json
 import os
 
 DEV_SECRET_KEY = "dev-insecure-secret-key"
+SECRET_KEY_MIN_LENGTH = 32
+
+
+class ConfigError(SystemExit):
+    """A setting the app refuses to run with. A SystemExit carrying a message: whichever process
+    raises it (gunicorn's master, a ``flask`` command, a cron job) prints that one line on stderr
+    and exits with status 1, without a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"redvest: refusing to start: {message}")
 
 # name -> (default, parser). Every setting the app reads lives here so the README's
 # configuration table and the code cannot drift apart.
@@ -19,6 +29,12 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "TIMEZONE": ("Asia/Shanghai", str),
     "REDVEST_ENV": ("development", str),
     "REDIS_URL": ("", str),
+    # How many proxies (nginx) stand in front of the app: their X-Forwarded-For/-Proto/-Host are
+    # trusted that many hops deep, so the client's address (sign-in lockouts) is the real one.
+    # Prometheus metrics at /metrics: off while empty, else callers must send "Bearer <token>".
+    "METRICS_TOKEN": ("", str),
+    # One JSON line per request on the "redvest.access" logger (off: Werkzeug/gunicorn's own log only).
+    "ACCESS_LOG": (True, bool),
     "TOKEN_TTL_SECONDS": (7 * 24 * 3600, int),
     # Console bearer tokens and console sessions: absolute lifetime, and the idle timeout of a session.
     "CONSOLE_TOKEN_TTL_SECONDS": (12 * 3600, int),
@@ -111,8 +127,20 @@ def _parse_bool(value: str) -> bool:
 
 
 def from_environment(environ: dict | None = None) -> dict:
-    """Read every known setting from the environment, falling back to its default."""
-    environ = os.environ if environ is None else environ
+    """Read every known setting from the environment, falling back to its default.
+
+    ``REDVEST_ENV_FILE`` names an env file (KEY=value lines, python-dotenv syntax) read first;
+    variables set in the environment itself win over the file. Every process (gunicorn, the
+    ``flask`` commands, systemd timers or cron jobs) builds its app here, so all of them see the
+    same settings without each unit or crontab repeating them."""
+    if environ is None:
+        # The process's own environment: the file's variables join it (without overriding), so
+        # libraries that read os.environ themselves (boto3's AWS_* keys) see them too.
+        for key, value in read_env_file(os.environ.get("REDVEST_ENV_FILE", "")).items():
+            os.environ.setdefault(key, value)
+        environ = os.environ
+    else:
+        environ = {**read_env_file(environ.get("REDVEST_ENV_FILE", "")), **environ}
     settings = {}
     for name, (default, kind) in _SETTINGS.items():
         raw = environ.get(name)
@@ -125,6 +153,34 @@ def from_environment(environ: dict | None = None) -> dict:
         else:
             settings[name] = kind(raw)
     return settings
+
+
+def read_env_file(path: str) -> dict[str, str]:
+    if not path:
+        return {}
+    if not os.path.isfile(path):
+        raise ConfigError(f"REDVEST_ENV_FILE={path} does not exist")
+    from dotenv import dotenv_values
+
+    # Variables without a value ("KEY" alone) come back as None: treated as unset.
+    return {key: value for key, value in dotenv_values(path).items() if value is not None}
+
+
+def check_production(config: dict) -> None:
+    """Refuse to run production with settings that would quietly do harm: posters and photo
+    links pointing at http://127.0.0.1, or tokens anyone could forge with a known key."""
+    if not is_production(config):
+        return
+    key = config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < SECRET_KEY_MIN_LENGTH:
+        raise ConfigError(
+            f"production needs a strong SECRET_KEY (a random string of at least {SECRET_KEY_MIN_LENGTH} "
+            "characters, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))')")
+    base = config.get("PUBLIC_BASE_URL") or ""
+    if not base.startswith("https://") or len(base) <= len("https://"):
+        raise ConfigError(
+            f"production needs PUBLIC_BASE_URL on https (the address printed on QR posters and "
+            f"certificates), got {base or 'nothing'!r}")
 
 
 def is_production(config: dict) -> bool:

@@ -8,6 +8,7 @@ from sqlalchemy import exc as sa_exc
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from server import request_log
 from server.errors import ApiError
 
 API_PREFIXES = ("/api/",)
@@ -67,6 +68,11 @@ def error_page(status: int, message: str | None = None):
                            back=request.referrer), status
 
 
+def _route() -> str:
+    """The route's template for the log: a concrete path may carry a QR token or a code."""
+    return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
@@ -104,7 +110,8 @@ def register(app: Flask) -> None:
     def _database_unavailable(err: Exception):
         # The database is down, restarting or (SQLite) locked past the busy timeout: say "try
         # again" rather than "internal error"; the retry a volunteer makes is safe.
-        app.logger.exception("database unavailable on %s %s", request.method, request.path)
+        app.logger.exception("database unavailable on %s %s", request.method, _route())
+        request_log.count(app, "database")
         from server.db import db
         try:
             db.session.rollback()
@@ -117,9 +124,23 @@ def register(app: Flask) -> None:
     for kind in _operational_errors(app.config.get("SQLALCHEMY_DATABASE_URI") or ""):
         app.register_error_handler(kind, _database_unavailable)
 
+    def _redis_unavailable(err: Exception):
+        # Redis holds only what can be rebuilt; a request that needs it now waits for it to return.
+        app.logger.warning("redis unavailable on %s %s: %s", request.method, _route(), err.__class__.__name__)
+        request_log.count(app, "redis")
+        if _wants_json():
+            return error_response("REDIS_UNAVAILABLE", "系统繁忙，请稍后重试", 503)
+        return "系统繁忙，请稍后重试", 503
+
+    if app.config.get("REDIS_URL"):  # only a deployment with Redis loads its client
+        import redis
+
+        for kind in (redis.ConnectionError, redis.TimeoutError):
+            app.register_error_handler(kind, _redis_unavailable)
+
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("unhandled error on %s %s", request.method, _route())
         from server.db import db
         db.session.rollback()
         if _wants_json():

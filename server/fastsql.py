@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import operator
 import os
+import select
 import sqlite3
 import threading
 import weakref
@@ -235,13 +236,12 @@ def write(statement: Prepared, params: dict[str, Any]) -> tuple[list, int]:
     On a SQLite file a single statement is atomic and takes the write lock
     before it reads, so it runs on its own, without BEGIN and COMMIT; its rows
     are fetched before the writer lock is released (SQLite commits when the
-    statement finishes). On PostgreSQL it runs in ``transaction()``: the BEGIN
-    goes first, so a connection lost since the last request is replaced before
-    anything that writes is sent, and a write is never sent twice."""
+    statement finishes). On PostgreSQL likewise, in autocommit mode
+    (``_write_autocommit``): one round trip, and a write is never sent twice
+    unless the server said it ran none of it."""
     hot = _hot()
     if hot.sqlite_path is None:
-        with transaction():
-            return _fetch(statement._execute(hot, params))
+        return _write_autocommit(hot, statement, params)
     writer = acquire_writer(hot.sqlite_path)
     hot.writing = True
     try:
@@ -251,6 +251,51 @@ def write(statement: Prepared, params: dict[str, Any]) -> tuple[list, int]:
         release_writer(writer)
     _committed(hot)
     return result
+
+
+# SQLSTATEs of a server that ended the session before running what it was sent: admin_shutdown
+# (pg_terminate_backend, a fast shutdown or restart), crash_shutdown, cannot_connect_now.
+_SESSION_ENDED = frozenset({"57P01", "57P02", "57P03"})
+
+
+def _write_autocommit(hot: _Hot, statement: Prepared, params: dict[str, Any]) -> tuple[list, int]:
+    """PostgreSQL: the statement alone, in autocommit mode, one round trip instead of three
+    (BEGIN, the statement, COMMIT): a single statement is its own transaction.
+
+    A connection the server ended while it sat idle is replaced before anything is sent: the
+    server's goodbye (a FATAL message, then EOF) is already waiting on the socket, which a
+    zero-timeout poll sees without a round trip. If the server ends the session just as the
+    statement arrives, it says so with a SQLSTATE of class 57P before committing anything, and
+    the statement is sent again on a new connection. Any other lost connection leaves it unknown
+    whether the statement committed: that error stands (a 503 the client retries with its
+    client_request_id), never a second write."""
+    if _ended_by_server(hot):
+        log.warning("database connection ended by the server; reconnecting")
+        hot.reopen(db.engine)
+    hot.writing = True
+    try:
+        try:
+            return _fetch(statement._execute(hot, params))
+        except hot.dialect.dbapi.OperationalError as err:
+            if getattr(err, "sqlstate", None) not in _SESSION_ENDED:
+                raise
+            log.warning("database session ended before the write (%s); reconnecting", err.sqlstate)
+            hot.reopen(db.engine)
+            return _fetch(statement._execute(hot, params))
+    finally:
+        hot.writing = False
+
+
+def _ended_by_server(hot: _Hot) -> bool:
+    """True if the idle connection has something to read: on a session we never LISTEN on,
+    that can only be the server's termination notice or the end of the stream."""
+    if not hot.usable():
+        return True
+    try:
+        readable, _, _ = select.select([hot.conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _fetch(cursor) -> tuple[list, int]:

@@ -122,8 +122,8 @@ def test_token_signed_with_another_key_is_refused(app, client):
 
 
 def test_production_refuses_a_default_secret_key():
-    with pytest.raises(RuntimeError):
+    with pytest.raises(SystemExit):
         create_app({"REDVEST_ENV": "production", "SECRET_KEY": "dev-insecure-secret-key",
                     "DATABASE_URL": "sqlite://"})
-    with pytest.raises(RuntimeError):
+    with pytest.raises(SystemExit):
         create_app({"WECHAT_APPID": "wx123", "SECRET_KEY": "", "DATABASE_URL": "sqlite://"})

@@ -14,6 +14,7 @@ import click
 import sqlalchemy as sa
 
 from server.cli.commands import emit, json_option
+from server import job_lock
 from server.cli.failures import Group
 from server.clock import utcnow
 from server.db import db
@@ -28,7 +29,18 @@ photos_cli = Group("photos", help="Photo evidence files.")
               help="Leave files younger than this many minutes alone (uploads in flight).")
 @json_option
 def cleanup(dry_run: bool, min_age_minutes: int, as_json: bool):
-    """Delete stored files no photo row names; report rows whose files are missing."""
+    """Delete stored files no photo row names; report rows whose files are missing.
+
+    Takes the "photos-cleanup" job lock: listing a whole bucket is the expensive part, and
+    one server doing it is enough."""
+    with job_lock.exclusive("photos-cleanup") as mine:
+        if not mine:
+            emit(as_json, {"skipped": "another run holds the lock"}, "photos cleanup: another run holds the lock")
+            return
+        _cleanup(dry_run, min_age_minutes, as_json)
+
+
+def _cleanup(dry_run: bool, min_age_minutes: int, as_json: bool) -> None:
     from server.evidence.photo_files import storage
     from server.evidence.storage import photo_key, thumb_key
 

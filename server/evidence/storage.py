@@ -90,6 +90,10 @@ class Storage(ABC):
         particular order. Anything else found there (temp files, foreign
         objects) is skipped."""
 
+    def check(self) -> None:
+        """Raise :class:`StorageError` unless the store answers (for /readyz)."""
+        self.exists(photo_key("0" * 64))
+
     def iter_keys(self) -> Iterator[str]:
         """Every valid key in the store, in no particular order."""
         for found in self.iter_objects():
@@ -136,6 +140,11 @@ class LocalStorage(Storage):
 
     def __repr__(self) -> str:
         return f"LocalStorage({self.root!r})"
+
+    def check(self) -> None:
+        # A mount that went away or turned read-only fails uploads; say so before they do.
+        if not os.path.isdir(self.root) or not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageError()
 
     def _path(self, key: str) -> str:
         kind, sha = _KEY.fullmatch(_checked(key)).groups()  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ changes (it carries a request id) and is only logged. A success body may omit
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from server.errors import ApiError
 
@@ -32,17 +33,57 @@ class WechatError(ApiError):
         self.errcode = errcode
 
 
+def counted_session():
+    """A requests session counting every call to WeChat by API path and outcome for /metrics
+    (ok, error: an errcode, http_error, unreachable). The path only: query strings carry the
+    access token and login codes."""
+    import requests
+
+    from server import metrics
+
+    class CountedSession(requests.Session):
+        def request(self, method, url, *args, **kwargs):
+            api = urlsplit(url).path or "/"
+            try:
+                response = super().request(method, url, *args, **kwargs)
+            except requests.RequestException:
+                metrics.wechat_call(api, "unreachable")
+                raise
+            metrics.wechat_call(api, _outcome(response))
+            return response
+
+    return CountedSession()
+
+
+def _plain_session():
+    import requests
+
+    return requests.Session()
+
+
+def _outcome(response) -> str:
+    if response.status_code >= 400:
+        return "http_error"
+    if "json" in response.headers.get("Content-Type", "") or response.content[:1] == b"{":
+        try:
+            body = response.json()
+        except ValueError:
+            return "http_error"
+        if isinstance(body, dict) and (body.get("errcode") or 0) != 0:
+            return "error"
+    return "ok"
+
+
 class WechatClient:
     def __init__(self, base_url: str, appid: str, secret: str, timeout: float = 5.0,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, count_calls: bool = False) -> None:
         self.base_url = base_url.rstrip("/")
         self.appid = appid
         self.secret = secret
         self.timeout = timeout
+        # requests is imported on first use: a command that never calls WeChat starts faster.
         if session is None:
-            import requests  # imported on first use: a command that never calls WeChat starts faster
-
-            session = requests.Session()
+            session = counted_session() if count_calls else _plain_session()
         self.http = session
 
     def _get_json(self, path: str, params: dict) -> dict:
@@ -77,4 +118,4 @@ class WechatClient:
 
 def client_from_config(config) -> WechatClient:
     return WechatClient(config["WECHAT_API_BASE"], config["WECHAT_APPID"], config["WECHAT_SECRET"],
-                        config["WECHAT_TIMEOUT"])
+                        config["WECHAT_TIMEOUT"], count_calls=bool(config.get("METRICS_TOKEN")))
