@@ -19,6 +19,7 @@ REVIEW_FLAGS = frozenset({
     "too_short", "capped", "auto_closed", "outside_geofence_end",
     "photo_reused", "photo_time_mismatch", "no_photo", "manual", "correction_requested",
     "photo_content_risky", "spot_check_unanswered",
+    "offline_sync",  # the time came from the phone (a scan kept offline), not the server's clock
 })
 
 # Shifts whose credited minutes count as hours served.
@@ -70,6 +71,15 @@ def needs_review(flags: list[str]) -> bool:
 def star_level(lifetime_minutes: int) -> int:
     hours = lifetime_minutes / 60
     return sum(1 for threshold in STAR_THRESHOLDS_HOURS if hours >= threshold)
+
+
+def next_star(lifetime_minutes: int) -> dict | None:
+    """The next star level and the minutes still needed for it; None past the top level."""
+    level = star_level(lifetime_minutes)
+    if level >= len(STAR_THRESHOLDS_HOURS):
+        return None
+    return {"level": level + 1, "hours": STAR_THRESHOLDS_HOURS[level],
+            "minutes_needed": STAR_THRESHOLDS_HOURS[level] * 60 - lifetime_minutes}
 
 
 def as_hours(minutes: int) -> float:

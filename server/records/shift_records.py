@@ -35,7 +35,7 @@ FLAG_LABELS = {
     "too_short": "时长不足", "capped": "超过上限已封顶", "auto_closed": "未下岗自动结束",
     "outside_geofence_end": "下岗时不在岗位范围", "photo_reused": "照片重复使用",
     "photo_time_mismatch": "照片时间不符", "no_photo": "缺少照片", "manual": "补录",
-    "correction_requested": "志愿者申请更正",
+    "correction_requested": "志愿者申请更正", "offline_sync": "离线扫码后补传",
 }
 
 # What a post is for decides the activity (志愿服务项目) a shift served.
