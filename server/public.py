@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, url_for
 
 from qr import payload
 from server.db import db
@@ -13,6 +13,9 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/q/<token>")
 def scanned_outside_wechat(token: str):
+    verify_name = current_app.config["WECHAT_QR_VERIFY_NAME"]
+    if verify_name and token == verify_name:
+        return _link_rule_verification()
     try:
         code = payload.verify(current_app.config["SECRET_KEY"], token)
     except payload.InvalidPayload:
@@ -22,6 +25,12 @@ def scanned_outside_wechat(token: str):
         return render_template("public/qr.html", post=None, state="invalid"), 404
     state = "revoked" if code.qr_version < post.qr_version else ("inactive" if not post.active else "ok")
     return render_template("public/qr.html", post=post, state=state)
+
+
+def _link_rule_verification() -> Response:
+    """WeChat checks that we own the poster URLs (扫普通链接二维码打开小程序) by fetching this
+    file from the rule's last directory, /q/, where post tokens live too; a token never ends in .txt."""
+    return Response(current_app.config["WECHAT_QR_VERIFY_CONTENT"], mimetype="text/plain")
 
 
 @bp.get("/healthz")

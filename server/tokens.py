@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask import current_app
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from server.clock import utcnow
 from server.errors import Unauthorized
 
 KINDS = ("mp", "console")
@@ -46,6 +47,6 @@ def read(token: str) -> int:
     except BadSignature:
         raise Unauthorized("登录凭证无效，请重新登录", code="UNAUTHORIZED")
     # One signature check; the lifetime depends on the kind of token inside.
-    if (datetime.now(timezone.utc) - issued).total_seconds() > _ttl(data["k"], cfg):
+    if (utcnow() - issued).total_seconds() > _ttl(data["k"], cfg):
         raise Unauthorized("登录已过期，请重新登录", code="UNAUTHORIZED")
     return int(data["u"])
