@@ -5,7 +5,7 @@ from flask import current_app
 from datetime import datetime
 from functools import lru_cache
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from server.clock import utcnow
 from server.errors import Unauthorized
@@ -13,8 +13,14 @@ from server.errors import Unauthorized
 KINDS = ("mp", "console")
 
 
+class _ServerClockSigner(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())  # issued and checked by the same clock (clock.py)
+
+
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="redvest/api-token/v1")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="redvest/api-token/v1",
+                                  signer=_ServerClockSigner)
 
 
 def _ttl(kind: str, cfg=None) -> int:

@@ -128,6 +128,8 @@ async function withLogin(name, attempt) {
     if (session.token() === sentWith) { // not already renewed by a request running alongside
       session.clear()
       await login()
+    } else if (loggingIn) {
+      await loggingIn
     }
     res = await attempt()
   }

@@ -9,6 +9,7 @@ const MESSAGES = {
   WECHAT_CODE_INVALID: () => '微信登录没有成功，请关闭小程序后重新打开',
   NOT_REGISTERED: () => '请先完成实名登记，再扫码上岗',
   ACCOUNT_SUSPENDED: () => '您的账号已被停用，请联系所在单位的协调员',
+  PHONE_TAKEN: () => '这个手机号已被其他志愿者登记，请核对号码，或联系协调员',
   FORBIDDEN: () => '您没有权限进行此操作，如有疑问请联系协调员',
   NOT_FOUND: () => '没有找到这条记录，请返回后刷新',
   INVALID_QR: () => '这不是红马甲岗位二维码，请扫描岗位上张贴的二维码',

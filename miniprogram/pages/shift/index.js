@@ -97,9 +97,8 @@ Component({
       this.setData({ sending: true })
       try {
         await api.call('requestCorrection', { params: { id: this.shiftId }, data: { proposed_minutes: minutes, reason } })
-        this.setData({ sending: false, canCorrect: false, message: { kind: 'ok', text: '更正申请已提交，请等待协调员处理' } })
         await this.load()
-        this.setData({ canCorrect: false })
+        this.setData({ sending: false, canCorrect: false, message: { kind: 'ok', text: '更正申请已提交，请等待协调员处理' } })
       } catch (err) {
         this.setData({ sending: false, message: { kind: 'error', text: errors.messageFor(err) } })
       }
