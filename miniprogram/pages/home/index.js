@@ -172,8 +172,8 @@ Component({
           filePath: photo.tempFilePath,
           formData: { latitude: String(here.latitude), longitude: String(here.longitude), accuracy: String(here.accuracy || '') },
         })
-        this.setData({ message: { kind: 'ok', text: '抽查已回复，谢谢' } })
         await this.refresh()
+        this.setData({ message: { kind: 'ok', text: '抽查已回复，谢谢' } })
       } catch (err) {
         if (device.cancelled(err)) return
         this.setData({ message: { kind: 'error', text: err.code ? errors.messageFor(err) : '没有拍到照片或取得位置，请重试' } })

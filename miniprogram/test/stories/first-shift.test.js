@@ -67,8 +67,14 @@ test('a first-time volunteer registers, serves 20 minutes at a post with a photo
   await until(() => shiftPage.instance.data.shift, 'the shift')
   expect(text(shiftPage, '#photos')).toContain('每次上岗最多 9 张照片')
   await cameraPhoto(backend)
+  phone.network = false // the first try finds no signal: the photo stays, with a retry button
   await tap(shiftPage, '#take-photo')
+  await until(() => shiftPage.instance.data.uploads.length && shiftPage.instance.data.uploads[0].state === 'failed', 'the failed upload')
+  expect(text(shiftPage, '#photos')).toContain('上传失败：网络不通，请检查手机信号后重试')
+  phone.network = true
+  await tap(shiftPage, '.retry')
   await until(() => shiftPage.instance.data.photos.length === 1, 'the uploaded photo')
+  expect(shiftPage.instance.data.uploads).toEqual([])
   expect(phone.calls.chooseMedia.sourceType).toEqual(['camera'])
   expect(shiftPage.instance.data.photos[0].thumbnail_url).toBeTruthy()
   close(shiftPage)

@@ -1,7 +1,7 @@
 // After the shift: the login renewed quietly, records, a correction request that reaches the
 // coordinators' queue, a 补录 request, the certificate, and reminders from a tap.
 const { open, close, until, tap, text } = require('../support/pages')
-const { startCounty, standAt, registeredVolunteer, getJson, postJson } = require('../support/story')
+const { startCounty, standAt, registeredVolunteer, cameraPhoto, getJson, postJson } = require('../support/story')
 
 let backend
 let county
@@ -131,4 +131,29 @@ test('subscribing to reminders from a tap tells the backend', async () => {
   const consent = wx.__state.requests.find((r) => r.url.endsWith('/me/reminder-consent'))
   expect(consent.status).toBe(200)
   close(roster)
+})
+
+test('a spot check shows on the home page and is answered with a live photo from the post', async () => {
+  await registeredVolunteer('spot-check', '林涛', county)
+  standAt(county.west)
+  const start = await open('scan', { q: encodeURIComponent(county.west.qr.url) })
+  await until(() => start.instance.data.mode === 'started', 'the started shift')
+  close(start)
+
+  await backend.cli(['users', 'create', '--username', 'leader-1', '--role', 'leader', '--json'], { REDVEST_PASSWORD: 'Leader-Pass-2026!' })
+  const login = await postJson(backend, '/api/console/v1/auth/login', { username: 'leader-1', password: 'Leader-Pass-2026!' })
+  const check = await postJson(backend, '/api/console/v1/spot-checks', { post_id: county.west.id, minutes: 10 }, login.body.token)
+  expect(check.status).toBe(201)
+
+  const home = await open('home')
+  await until(() => home.instance.data.spotChecks.length === 1, 'the pending spot check')
+  expect(text(home, '.spot-check')).toContain('督查抽查：文化广场')
+  await cameraPhoto(backend)
+  await tap(home, '.answer-spot-check')
+  await until(() => home.instance.data.message && home.instance.data.message.kind !== 'info', 'the answer')
+  expect(text(home, '#message')).toBe('抽查已回复，谢谢')
+  expect(home.instance.data.spotChecks).toHaveLength(0)
+  const result = await getJson(backend, `/api/console/v1/spot-checks/${check.body.id}`, login.body.token)
+  expect(result.body.counts.answered).toBe(1)
+  close(home)
 })
