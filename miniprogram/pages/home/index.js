@@ -21,7 +21,7 @@ function slotsView(items) {
 Component({
   data: {
     fontSize: 18, ready: false, busy: false, message: null,
-    user: null, openShift: null, elapsed: '', hours: null, slots: { today: [], next: null },
+    user: null, openShift: null, startedText: '', elapsed: '', hours: null, slots: { today: [], next: null },
     spotChecks: [], queued: 0, nearby: [], nearbyError: '',
   },
   lifetimes: {
@@ -71,6 +71,7 @@ Component({
           ready: true,
           user: me.user,
           openShift: me.open_shift,
+          startedText: me.open_shift ? format.dateTime(me.open_shift.started_at) : '',
           hours: {
             text: format.minutes(hours.credited_minutes),
             pending: hours.pending_minutes ? format.minutes(hours.pending_minutes) : '',

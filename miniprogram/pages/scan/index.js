@@ -13,7 +13,7 @@ const session = require('../../utils/session')
 Component({
   data: {
     fontSize: 18, mode: 'loading', busy: false, message: null, fromPoster: false,
-    openShift: null, persuasions: 0, note: '', outside: null, result: null,
+    openShift: null, startedText: '', persuasions: 0, note: '', outside: null, result: null,
   },
   methods: {
     async onLoad(options) {
@@ -26,7 +26,7 @@ Component({
         await scan.flush()
         const me = await api.call('me')
         if (me.open_shift) {
-          this.setData({ mode: 'end', openShift: me.open_shift })
+          this.setData({ mode: 'end', openShift: me.open_shift, startedText: format.dateTime(me.open_shift.started_at) })
         } else if (this.qr) {
           this.setData({ mode: 'start' })
           await this.onStart()
@@ -61,7 +61,7 @@ Component({
           this.setData({ mode: 'queued', message: { kind: 'info', text: outcome.message } })
         } else if (outcome.kind === 'already_open') {
           const me = await api.call('me')
-          this.setData({ mode: 'end', openShift: me.open_shift, message: { kind: 'info', text: outcome.message } })
+          this.setData({ mode: 'end', openShift: me.open_shift, startedText: format.dateTime(me.open_shift.started_at), message: { kind: 'info', text: outcome.message } })
         } else {
           this.setData({ message: { kind: 'error', text: outcome.message } })
         }

@@ -31,6 +31,8 @@ Component({
             statusText: format.STATUS[shift.status] || '',
             reviewText: format.REVIEW[shift.review.state] || '',
             credited: format.minutes(shift.credited_minutes || 0),
+            startedText: format.dateTime(shift.started_at),
+            endedText: format.dateTime(shift.ended_at),
           },
           photos: shift.photos,
           canUpload: shift.status !== 'voided' && count < config.PHOTO_MAX_PER_SHIFT,
