@@ -4,7 +4,8 @@ from flask import current_app
 
 from miniprogram_api import bp
 from server.wechat import client as wechat
-from server import accounts, config, serialize, tokens
+from server import accounts, config, tokens
+from server.checkin import serialize
 from server.clock import utcnow
 from server.inputs import json_body, string
 

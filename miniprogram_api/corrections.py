@@ -4,7 +4,8 @@ from __future__ import annotations
 from flask import current_app, request
 
 from miniprogram_api import bp
-from server import callers, serialize
+from server import callers
+from server.checkin import serialize
 from server.records import corrections
 from server.records import manual_shifts
 from server.clock import county_zone, utcnow

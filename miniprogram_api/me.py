@@ -3,7 +3,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from miniprogram_api import bp
-from server import accounts, callers, serialize
+from server import accounts, callers
+from server.checkin import serialize
 from server.checkin import hour_totals
 from server.checkin import shifts
 from server.clock import county_zone, utcnow

@@ -3,7 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from miniprogram_api import bp
-from server import serialize
+from server.checkin import serialize
 from server.checkin import geo
 from server.db import db
 from server.inputs import query_float, query_int

@@ -3,7 +3,8 @@ from __future__ import annotations
 from flask import current_app
 
 from miniprogram_api import bp
-from server import callers, serialize
+from server import callers
+from server.checkin import serialize
 from server.evidence import photos
 from server.checkin import shifts
 from server.clock import county_zone, parse_instant, utcnow

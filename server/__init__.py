@@ -57,7 +57,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf = CSRFProtect(app)
     csrf.exempt(mp_bp)
     csrf.exempt(console_bp)
-    photo_files.init_app(app)  # photo storage, signed photo URLs, WeChat message push
+    photo_files.init_app(app)  # photo storage, signed photo URLs
+    from server.evidence import photo_check
+    from server.wechat import push as wechat_push
+
+    wechat_push.init_app(app, on_media_verdict=photo_check.record_verdict)
     cli.register(app)
     if not app.logger.handlers:
         logging.basicConfig(level=logging.INFO)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import g, request
 
 from server import tokens
-from server.checkin.fastsql import Prepared
+from server.fastsql import Prepared
 from server.errors import Forbidden, Unauthorized
 from server.models import User
 

@@ -60,7 +60,7 @@ def test_twenty_retries_of_one_request_return_the_same_shift(live_server, county
 
 def test_scans_recover_after_the_database_connection_is_lost(client, county):
     """PostgreSQL restarts happen; the next scan after a broken connection must work again."""
-    from server.checkin import fastsql
+    from server import fastsql
     volunteer = factories.volunteer(county.unit_a)
     headers = factories.headers(volunteer)
     assert client.post("/api/mp/v1/shifts", json=at_post(county.post_east), headers=headers).status_code == 201
@@ -75,7 +75,7 @@ def test_scans_recover_after_the_database_connection_is_lost(client, county):
 def test_the_first_scan_after_a_postgresql_restart_works(app, client, county):
     """A restart closes every server-side session; the worker's connection finds out only when it
     next speaks, and that scan must not be the one to fail."""
-    from server.checkin import fastsql
+    from server import fastsql
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite has no server to restart")
     volunteer = factories.volunteer(county.unit_a)
@@ -163,7 +163,7 @@ def test_scans_are_copied_into_the_database_file_every_so_many_commits(app, clie
     import shutil
     import sqlite3
 
-    from server.checkin import fastsql
+    from server import fastsql
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite only: PostgreSQL has no WAL file of ours to checkpoint")
     monkeypatch.setattr(fastsql, "CHECKPOINT_EVERY_COMMITS", 2)

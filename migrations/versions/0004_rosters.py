@@ -168,7 +168,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("volunteer_id", name=op.f("pk_reminder_consents")),
     )
 
-    # Shifts longer than 12 hours, for exact "who was on duty at" lookups (server/duty.py).
+    # Shifts longer than 12 hours, for exact "who was on duty at" lookups (server/duty/on_duty.py).
     op.create_index("ix_shifts_long_post", "shifts", ["post_id", "started_at"],
                     sqlite_where=sa.text(_LONG_SQLITE), postgresql_where=sa.text(_LONG_POSTGRESQL))
     op.create_index("ix_shifts_long_volunteer", "shifts", ["volunteer_id", "started_at"],

@@ -11,7 +11,7 @@ down_revision = "0006_merge"
 branch_labels = None
 depends_on = None
 
-FINISHED = "status IN ('closed', 'auto_closed')"  # server/hours.py FINISHED_SQL, frozen here
+FINISHED = "status IN ('closed', 'auto_closed')"  # server/checkin/hours.py FINISHED_SQL, frozen here
 BY_DATE = ["local_date", "unit_id", "post_id", "status", "review_state", "source", "volunteer_id",
            "credited_minutes", "persuasions"]
 BY_VOLUNTEER = ["volunteer_id", "local_date", "status", "review_state", "source", "credited_minutes",

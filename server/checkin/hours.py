@@ -11,6 +11,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+# Which shifts count as hours served, in Python and as SQL: the models define them,
+# since the report indexes are partial on exactly that term.
+from server.models.shifts import COUNTED_STATUSES, FINISHED_SQL  # noqa: F401  (re-exported)
+
 # National star levels (全国志愿服务信息系统): lifetime hours for 一星 … 五星.
 STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
 
@@ -22,12 +26,6 @@ REVIEW_FLAGS = frozenset({
     "offline_sync",  # the time came from the phone (a scan kept offline), not the server's clock
 })
 
-# Shifts whose credited minutes count as hours served.
-COUNTED_STATUSES = ("closed", "auto_closed")
-# The same, as SQL. The report indexes are partial on exactly this term (a scan-in, the
-# hot path, then never touches them), and SQLite uses a partial index only when a query
-# repeats its WHERE term verbatim: a bound parameter would not do. See finished().
-FINISHED_SQL = "status IN (" + ", ".join(f"'{status}'" for status in COUNTED_STATUSES) + ")"
 COUNTED_REVIEW_STATES = ("none", "approved", "adjusted")
 
 

@@ -103,7 +103,7 @@ class Batch:
     @classmethod
     def of(cls, posts: list[Post], paper: str, now: datetime) -> "Batch":
         return cls(posts, paper_from(paper), local_date(now, county_zone()),
-                   wxacode.OfficialCodes(current_app.config, now))
+                   wxacode.OfficialCodes(current_app.config, now, post_service.qr_scene))
 
     @property
     def official_codes(self) -> int:

@@ -1,7 +1,7 @@
 """Raising flags on a shift after the fact (a reused photo, a content verdict, a spot check).
 
 Flags only accumulate and never block anything. A flag that needs a
-coordinator's eye (server/hours.py REVIEW_FLAGS) sends the shift back to the
+coordinator's eye (server/checkin/hours.py REVIEW_FLAGS) sends the shift back to the
 review queue, and a change to a shift that has already closed is recorded in
 the audit log, as every change to a closed shift is.
 """

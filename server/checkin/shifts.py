@@ -17,9 +17,9 @@ from server.checkin import hours
 from server import callers
 from server.callers import Caller
 from server.clock import local_date
-from server.checkin import fastsql
+from server import fastsql
 from server.db import db
-from server.checkin.fastsql import Prepared
+from server.fastsql import Prepared
 from server.errors import ApiError, Conflict, Forbidden, NotFound, ValidationError
 from server.models import AuditLog, Post, Shift, User
 
@@ -30,7 +30,7 @@ users_t = User.__table__
 SHIFT_COLUMNS = (*shifts_t.c, posts_t.c.name.label("post_name"), posts_t.c.code.label("post_code"))
 
 # The scan path's statements are compiled once and run on the DB-API cursor
-# (server/fastsql.py): SQLAlchemy's per-execution work costs more than SQLite
+# (server/checkin/fastsql.py): SQLAlchemy's per-execution work costs more than SQLite
 # takes to run them. bench/checkin.py measures the difference.
 _POST_COLUMNS = (posts_t.c.id, posts_t.c.name, posts_t.c.code, posts_t.c.latitude, posts_t.c.longitude,
                  posts_t.c.radius_m, posts_t.c.active, posts_t.c.qr_version)

@@ -11,7 +11,8 @@ import os
 import click
 from flask import Flask, current_app
 
-from server import accounts, serialize
+from server import accounts
+from server.checkin import serialize
 from server.checkin import posts as post_service
 from server.checkin import shifts
 from server.clock import county_zone, utcnow

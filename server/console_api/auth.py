@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from flask import request
 
-from server import accounts, callers, serialize, tokens
+from server import accounts, callers, tokens
+from server.checkin import serialize
 from server.console_api import bp
 from server.db import db
 from server.inputs import json_body, string

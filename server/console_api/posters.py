@@ -17,7 +17,8 @@ from flask import request, send_file
 from flask.typing import ResponseReturnValue
 
 from qr import images
-from server import callers, permissions, serialize
+from server import callers, permissions
+from server.checkin import serialize
 from server.checkin import posters
 from server.checkin import posts as post_service
 from server.clock import utcnow

@@ -11,7 +11,7 @@ the point is that the post was staffed, not by whom. A slot is
 
 Slots still running are ``in_progress`` and slots not begun ``upcoming``;
 neither counts in the shares. Shifts outside every slot count as hours
-(server/hours.py) but never as coverage. Voided and rejected shifts never
+(server/checkin/hours.py) but never as coverage. Voided and rejected shifts never
 count; a pending one does (someone was there; the review is about the hours).
 """
 from __future__ import annotations

@@ -197,7 +197,7 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
 
 
 def _last_photos(shift_ids, now: datetime) -> dict[int, dict]:
-    """The latest photo of each of these shifts (ids or a subquery), with signed links (server/photos.py)."""
+    """The latest photo of each of these shifts (ids or a subquery), with signed links (server/evidence/photos.py)."""
     latest = (sa.select(sa.func.max(photos_t.c.id)).where(photos_t.c.shift_id.in_(shift_ids))
               .group_by(photos_t.c.shift_id))
     rows = db.session.execute(sa.select(photos_t).where(photos_t.c.id.in_(latest))).mappings()

@@ -1,14 +1,14 @@
 """Unit assessment (月考核): units ranked by hours per member, target attainment and slot coverage.
 
 - members: the unit's registered, active volunteers today;
-- hours: credited minutes of counted shifts (server/hours.py) served for the
+- hours: credited minutes of counted shifts (server/checkin/hours.py) served for the
   unit, by the local date they started, as in the hours reports;
 - active volunteers: those with at least one counted shift crediting minutes;
 - attainment: hours against the month's target hours and active volunteers
   against the target head count, each as a fraction (1.0 = met, may exceed);
   their mean when both targets are set. Only for a calendar month;
 - slot coverage: the share of planned person-minutes covered in the slots the
-  unit is responsible for (server/coverage.py).
+  unit is responsible for (server/duty/coverage.py).
 
 Each measure ranks units from best (1) down, ties sharing a rank; a unit
 without a figure (no members, no target, no slots) is unranked on it. The

@@ -4,7 +4,7 @@ of a district, for proof right now: a live photo and the phone's location.
 Each volunteer on duty at that moment gets a task due in SPOT_CHECK_MINUTES.
 An answer before the deadline is ``answered``, after it ``late``; no answer by
 the deadline is ``unanswered``. The result joins the volunteer's shift: the
-photo is stored as one of the shift's photos (server/photos.py, which
+photo is stored as one of the shift's photos (server/evidence/photos.py, which
 validates, re-encodes and stores it in STORAGE_URL, and flags re-used
 pictures) and the shift gets a flag ``spot_check_answered``, ``spot_check_late``
 or ``spot_check_unanswered``, with an audit row when the shift is already closed.

@@ -4,7 +4,7 @@ On when PHOTO_CONTENT_CHECK=1 and WeChat credentials are configured. Each
 accepted photo is submitted once, right after its row commits, with a signed
 URL on PUBLIC_BASE_URL that WeChat can download for PHOTO_CHECK_URL_TTL_SECONDS.
 WeChat answers with a trace_id at once and delivers the verdict (pass, review,
-risky) by message push within about 30 minutes (server/wechat_push.py). A risky
+risky) by message push within about 30 minutes (server/wechat/push.py). A risky
 verdict flags the shift `photo_content_risky` for a coordinator; nothing is
 deleted or hidden automatically. A failed submission never fails the upload:
 coordinators review photos anyway, this is a second pair of eyes.

@@ -1,5 +1,5 @@
 """Serving photo files, never as public static files: each request must carry a
-signed, unexpired URL (see server/photo_urls.py). Errors are JSON even though
+signed, unexpired URL (see server/evidence/photo_urls.py). Errors are JSON even though
 these are not /api/ paths: the only clients are image loaders and scripts."""
 from __future__ import annotations
 
@@ -23,14 +23,10 @@ _EXTENSION = "photo_storage"
 
 def init_app(app: Flask) -> None:
     """Open the storage once per app (a bad STORAGE_URL fails here, at startup)
-    and register the file routes and WeChat's message push endpoint."""
+    and register the file routes."""
     url = app.config.get("STORAGE_URL") or "file://" + quote(os.path.join(app.instance_path, "photos"))
     app.extensions[_EXTENSION] = open_storage(url)
     app.register_blueprint(bp)
-    from server.wechat import push as wechat_push
-    app.register_blueprint(wechat_push.bp)
-    # WeChat signs its pushes; it cannot send a CSRF token. (Needs CSRFProtect set up first.)
-    app.extensions["csrf"].exempt(wechat_push.bp)
 
 
 def storage(app: Flask | None = None) -> Storage:

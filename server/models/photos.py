@@ -1,4 +1,4 @@
-"""Photo evidence of a shift. The files live in storage (server/storage.py),
+"""Photo evidence of a shift. The files live in storage (server/evidence/storage.py),
 named by the SHA-256 of the stored JPEG; this row is what makes a file part of
 the record. Several rows may name the same file (the same picture sent twice),
 so a file is only ever deleted when no row names it."""

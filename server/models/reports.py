@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from server.checkin.hours import FINISHED_SQL
-from server.models.shifts import Shift
+from server.models.shifts import FINISHED_SQL, Shift
 
 _c = Shift.__table__.c
 

@@ -14,7 +14,7 @@ MAX_SLOT_HOURS = 12
 LONG_SHIFT_HOURS = 12
 
 # The same condition, spelled per dialect; a query must repeat it verbatim for
-# the planner to use the partial index (see server/duty.py).
+# the planner to use the partial index (see server/duty/on_duty.py).
 LONG_SHIFT_SQLITE = f"julianday(ended_at) - julianday(started_at) > {LONG_SHIFT_HOURS / 24}"
 LONG_SHIFT_POSTGRESQL = f"ended_at - started_at > interval '{LONG_SHIFT_HOURS} hours'"
 
@@ -132,7 +132,7 @@ class SpotCheckTask(db.Model):
     accuracy = sa.Column(sa.Float)
     distance_m = sa.Column(sa.Float)
     inside_geofence = sa.Column(sa.Boolean)
-    # The answer's photo, stored as a photo of the shift (server/photos.py); no foreign key so
+    # The answer's photo, stored as a photo of the shift (server/evidence/photos.py); no foreign key so
     # this table does not depend on the order the two migrations run in.
     photo_id = sa.Column(sa.Integer)
     photo_live = sa.Column(sa.Boolean)  # False: the camera says it was taken before the check

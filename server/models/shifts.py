@@ -10,6 +10,13 @@ SHIFT_STATUSES = ("open", "closed", "auto_closed", "voided")
 # approved/adjusted/rejected: a coordinator decided (audit_log says who and why).
 REVIEW_STATES = ("none", "pending", "approved", "adjusted", "rejected")
 
+# Shifts whose credited minutes count as hours served.
+COUNTED_STATUSES = ("closed", "auto_closed")
+# The same, as SQL. The report indexes are partial on exactly this term (a scan-in, the
+# hot path, then never touches them), and SQLite uses a partial index only when a query
+# repeats its WHERE term verbatim: a bound parameter would not do. See server.checkin.hours.finished().
+FINISHED_SQL = "status IN (" + ", ".join(f"'{status}'" for status in COUNTED_STATUSES) + ")"
+
 
 class Shift(db.Model):
     __tablename__ = "shifts"

@@ -6,7 +6,7 @@ reported apart from scanned ones. The 办法 (Art 11) wants records entered
 within 10 working days of the service: older additions are refused unless an
 admin makes them. Working days are Monday to Friday, corrected by the public
 holidays and swapped working days (调休) entered in the calendar
-(server/workdays.py).
+(server/records/workdays.py).
 """
 from __future__ import annotations
 

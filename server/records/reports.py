@@ -1,6 +1,6 @@
 """Hour totals for the console: grouped, filtered, and always within the caller's scope.
 
-What counts (server/hours.py): closed and auto-closed shifts whose review state
+What counts (server/checkin/hours.py): closed and auto-closed shifts whose review state
 is none, approved or adjusted. Pending shifts (flagged, not yet reviewed) are
 reported apart and never in ``credited_minutes``; rejected, voided and open
 shifts appear nowhere. Minutes from scans and minutes added by hand (source
@@ -25,7 +25,7 @@ from server.callers import Caller
 from server.db import db
 from server.errors import NotFound, ValidationError
 from server.models import District, Post, Shift, Unit, User
-from server.serialize import mask_phone
+from server.checkin.serialize import mask_phone
 
 GROUPINGS = ("volunteer", "unit", "post", "district", "day", "week", "month")
 # Ten years of days; longer ranges are a typo, not a report.

@@ -21,7 +21,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from server import audit, permissions, serialize
+from server import audit, permissions
+from server.checkin import serialize
 from server.checkin import hours as rules
 from server.callers import Caller
 from server.clock import local_iso

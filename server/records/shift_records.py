@@ -21,7 +21,7 @@ from server.clock import local_iso
 from server.db import db
 from server.models import District, Post, Shift, Unit, User
 from server.records.reports import Filters, check_filters, shift_conditions
-from server.serialize import mask_phone
+from server.checkin.serialize import mask_phone
 
 s = Shift.__table__.c
 shifts_t, posts_t, units_t, users_t, districts_t = (

@@ -3,7 +3,7 @@
 Each December the State Council publishes the next year's public holidays and
 the weekend days swapped into working days (调休); an administrator enters them
 with ``flask --app server calendar set``. The 办法's "10 working days" for
-adding a record by hand (server/manual_shifts.py) counts by this calendar; a
+adding a record by hand (server/records/manual_shifts.py) counts by this calendar; a
 year nobody entered counts Monday to Friday.
 """
 from __future__ import annotations

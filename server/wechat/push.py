@@ -6,22 +6,39 @@ WeChat proves each request with ``signature = sha1(sorted(token, timestamp, nonc
 in the query string, GET (URL verification, answered with ``echostr``) and
 POST (events) alike. Without WECHAT_PUSH_TOKEN the endpoint does not exist.
 Events we do not handle are acknowledged with "success" so WeChat does not retry.
+
+The receiver only checks and parses: a media-check verdict goes to the handler the app
+factory registered (evidence's ``photo_check.record_verdict``), so this module imports
+no domain package and evidence never imports the receiver.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
 import logging
+from datetime import datetime
+from typing import Callable
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
-from server.evidence import photo_check
 from server.clock import utcnow
 from server.errors import ApiError, BadRequest, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("wechat_push", __name__)
+
+_MEDIA_VERDICT = "wechat_media_verdict"
+# (trace_id, suggest, label, now) -> False when the trace_id is not ours
+MediaVerdictHandler = Callable[[str, str, "str | None", datetime], bool]
+
+
+def init_app(app: Flask, on_media_verdict: MediaVerdictHandler) -> None:
+    """Register the receiver and who gets media-check verdicts. Call after CSRFProtect:
+    WeChat signs its pushes, it cannot send a CSRF token."""
+    app.extensions[_MEDIA_VERDICT] = on_media_verdict
+    app.register_blueprint(bp)
+    app.extensions["csrf"].exempt(bp)
 
 
 @bp.errorhandler(ApiError)
@@ -60,7 +77,7 @@ def receive():
         result = event.get("result") if isinstance(event.get("result"), dict) else {}
         trace_id, suggest = event.get("trace_id"), result.get("suggest")
         if isinstance(trace_id, str) and isinstance(suggest, str):
-            if not photo_check.record_verdict(trace_id, suggest, result.get("label"), utcnow()):
+            if not current_app.extensions[_MEDIA_VERDICT](trace_id, suggest, result.get("label"), utcnow()):
                 log.warning("media check result for unknown trace_id %s", trace_id)
     else:
         log.info("wechat push event %r ignored", event.get("Event") or event.get("MsgType"))

@@ -2,7 +2,7 @@
 
 With WeChat credentials configured, a poster carries the code WeChat draws
 for ``wxa/getwxacodeunlimit`` with the post's compact scene
-(``<post id>.<qr version>.<signature>``, what ``posts.qr_scene`` gives)
+(``<post id>.<qr version>.<signature>``, what ``checkin.posts.qr_scene`` gives)
 instead of the plain QR code. Each code is fetched once per post and QR
 version and kept in the database (``WxaCode``); a rotation gives the post a new
 scene, so the next poster fetches a new code.
@@ -32,7 +32,6 @@ from sqlalchemy.exc import IntegrityError
 
 from server.wechat import access_token
 from server.wechat.client import WechatError
-from server.checkin import posts as post_service
 from server.db import db
 from server.models import Post, WxaCode
 
@@ -79,15 +78,18 @@ class OfficialCodes:
     side), not one per post.
     """
 
-    def __init__(self, config, now: datetime) -> None:
+    def __init__(self, config, now: datetime, scene_of: Callable[[Post], str]) -> None:
+        # The scene (what the code opens) is the post's signed token: check-in makes it,
+        # so it is handed in rather than imported from there.
         self.config = config
         self.now = now
+        self.scene_of = scene_of
         self.enabled = configured(config)
         self.failure: str | None = None
         self._tokens = None
 
     def request_for(self, post: Post) -> CodeRequest:
-        return CodeRequest(self.config["WECHAT_APPID"], post_service.qr_scene(post),
+        return CodeRequest(self.config["WECHAT_APPID"], self.scene_of(post),
                            self.config["WECHAT_SCAN_PAGE"].lstrip("/"), self.config["WECHAT_ENV_VERSION"])
 
     def ensure(self, post: Post) -> str | None:
