@@ -12,6 +12,16 @@ function outcome(c) {
   return c.status === 'pending' ? '待协调员处理' : OUTCOMES[c.resolution] || '已处理'
 }
 
+// The certificate's period: all hours, this year or last year (the county's year, UTC+8).
+function periods(nowMs) {
+  const year = new Date(nowMs + 8 * 3600 * 1000).getUTCFullYear()
+  return [
+    { label: '全部服务时长', query: {} },
+    { label: `${year} 年`, query: { from: `${year}-01-01`, to: `${year}-12-31` } },
+    { label: `${year - 1} 年`, query: { from: `${year - 1}-01-01`, to: `${year - 1}-12-31` } },
+  ]
+}
+
 function shiftView(shift) {
   return {
     id: shift.id,
@@ -25,10 +35,13 @@ function shiftView(shift) {
 }
 
 Component({
-  data: { fontSize: 18, shifts: [], cursor: null, more: false, corrections: [], message: null, downloading: false },
+  data: {
+    fontSize: 18, shifts: [], cursor: null, more: false, corrections: [], message: null, downloading: false,
+    periods: [], periodIndex: 0,
+  },
   methods: {
     onLoad() {
-      this.setData({ fontSize: a11y.baseFontSize() })
+      this.setData({ fontSize: a11y.baseFontSize(), periods: periods(device.now()) })
       return this.load()
     },
     async load() {
@@ -59,11 +72,15 @@ Component({
     onMissing() {
       return device.navigate('/pages/missing/index').catch(() => {})
     },
+    onPeriod(e) {
+      this.setData({ periodIndex: Number(e.detail.value) })
+    },
     async onCertificate() {
       if (this.data.downloading) return
       this.setData({ downloading: true, message: null })
       try {
-        const path = await api.download('certificate', {})
+        const period = this.data.periods[this.data.periodIndex]
+        const path = await api.download('certificate', { query: period ? period.query : {} })
         await device.openDocument(path)
         this.setData({ message: { kind: 'ok', text: '证明已打开，可在右上角菜单中保存或转发' } })
       } catch (err) {

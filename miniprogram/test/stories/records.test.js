@@ -113,11 +113,16 @@ test('the certificate is downloaded and opened as a PDF', async () => {
   const history = await open('history')
   await until(() => history.instance.data.shifts.length, 'the records')
   expect(text(history, '#shifts')).toContain('30 分钟')
+  history.instance.onPeriod({ detail: { value: '1' } }) // this year
   await tap(history, '#certificate')
   await until(() => !history.instance.data.downloading, 'the download', 40000)
   await until(() => wx.__state.documents.length, 'the opened document')
   expect(wx.__state.documents[0].head).toBe('%PDF-')
   expect(wx.__state.calls.openDocument.fileType).toBe('pdf')
+  const year = new Date(Date.now() + 8 * 3600e3).getUTCFullYear()
+  const download = wx.__state.requests.find((r) => r.kind === 'downloadFile')
+  expect(download.url).toContain(`/me/certificate.pdf?from=${year}-01-01&to=${year}-12-31`)
+  expect(download.status).toBe(200)
   close(history)
 })
 
