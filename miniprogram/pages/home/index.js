@@ -67,6 +67,7 @@ Component({
           api.call('roster', { query: { days: 7 } }),
           api.call('spotChecks'),
         ])
+        session.rememberOpenShift(me.open_shift)
         this.setData({
           ready: true,
           user: me.user,

@@ -24,9 +24,9 @@ Component({
         if (!session.token()) await api.login()
         if (!session.registered()) return device.relaunch('/pages/register/index').catch(() => {})
         await scan.flush()
-        const me = await api.call('me')
-        if (me.open_shift) {
-          this.setData({ mode: 'end', openShift: me.open_shift, startedText: format.dateTime(me.open_shift.started_at) })
+        const openShift = await this.currentShift()
+        if (openShift) {
+          this.setData({ mode: 'end', openShift, startedText: format.dateTime(openShift.started_at) })
         } else if (this.qr) {
           this.setData({ mode: 'start' })
           await this.onStart()
@@ -35,6 +35,18 @@ Component({
         }
       } catch (err) {
         this.setData({ mode: 'error', message: { kind: 'error', text: errors.messageFor(err) } })
+      }
+    },
+
+    // The open shift, from the backend; without signal, as last seen (the scan is then kept).
+    async currentShift() {
+      try {
+        const me = await api.call('me')
+        session.rememberOpenShift(me.open_shift)
+        return me.open_shift
+      } catch (err) {
+        if (!err.offline) throw err
+        return session.lastOpenShift()
       }
     },
 
@@ -56,6 +68,7 @@ Component({
         if (!qr) return
         const outcome = await scan.start(qr)
         if (outcome.kind === 'started') {
+          session.rememberOpenShift(outcome.shift)
           this.setData({ mode: 'started', openShift: outcome.shift, message: { kind: 'ok', text: `已在「${outcome.shift.post.name}」上岗，${format.time(outcome.shift.started_at)} 开始计时` } })
         } else if (outcome.kind === 'queued') {
           this.setData({ mode: 'queued', message: { kind: 'info', text: outcome.message } })
@@ -114,6 +127,7 @@ Component({
     async finish(outcome) {
       if (outcome.scan) this.lastScan = outcome.scan
       if (outcome.kind === 'ended') {
+        session.rememberOpenShift(null)
         const hours = await api.call('hours', { query: {} }).catch(() => null)
         const shift = outcome.shift
         this.setData({

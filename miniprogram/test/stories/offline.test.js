@@ -85,3 +85,39 @@ test('a kept scan sent after the backend stops accepting it says so and creates 
   expect(wx.__state.storage['redvest.offlineScans']).toBeUndefined()
   close(home)
 })
+
+test('a poster scanned to end a shift without signal is kept, and ends the shift when the network returns', async () => {
+  await backend.setClockOffset(0)
+  await registeredVolunteer('end-offline', '黄磊', county)
+  const q = encodeURIComponent(county.east.qr.url)
+  standAt(county.east)
+  const start = await open('scan', { q })
+  await until(() => start.instance.data.mode === 'started', 'the started shift')
+  const shiftId = start.instance.data.openShift.id
+  close(start)
+
+  // 20 minutes later by both the server's and the phone's clock.
+  const realNow = Date.now.bind(Date)
+  const phoneClock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 20 * 60 * 1000)
+  await backend.setClockOffset(20 * 60)
+  wx.__state.network = false
+  const end = await open('scan', { q })
+  await until(() => end.instance.data.mode === 'end', 'the end form, from the shift last seen online')
+  await tap(end, '#plus')
+  await tap(end, '#scan-end')
+  await until(() => end.instance.data.mode === 'queued', 'the kept scan')
+  expect(text(end, '#message')).toBe('已保存，联网后自动提交')
+  close(end)
+
+  phoneClock.mockImplementation(() => realNow() + 22 * 60 * 1000)
+  await backend.setClockOffset(22 * 60)
+  wx.__state.network = true
+  const home = await open('home')
+  await until(() => home.instance.data.ready && !wx.__state.storage['redvest.offlineScans'], 'the kept scan sent')
+  expect(home.instance.data.openShift).toBeNull()
+  const shift = (await getJson(backend, `/api/mp/v1/shifts/${shiftId}`, token())).body
+  expect(shift).toMatchObject({ status: 'closed', persuasions: 1, flags: ['offline_sync'] })
+  expect(shift.credited_minutes).toBe(20) // ended when scanned, not when sent two minutes later
+  close(home)
+  phoneClock.mockRestore()
+})
