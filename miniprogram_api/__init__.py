@@ -32,4 +32,5 @@ from miniprogram_api import auth, me, posts, shifts  # noqa: E402,F401  (registe
 from miniprogram_api import photos  # noqa: E402,F401  (photo upload)
 from miniprogram_api import certificates, corrections  # noqa: E402,F401  (own certificate, correction requests)
 from miniprogram_api import roster  # noqa: E402,F401  (own roster, reminder consent, spot checks)
+from miniprogram_api import problems  # noqa: E402,F401  (problems found at the post)
 from miniprogram_api import privacy  # noqa: E402,F401  (the first-run notice of what is collected)

@@ -8,6 +8,7 @@ from flask import current_app, request
 from miniprogram_api import bp
 from server import callers
 from server.checkin import geo
+from server.checkin.location_signals import published_point
 from server.duty import reminders
 from server.duty import roster_queries
 from server.duty import spot_checks
@@ -27,7 +28,8 @@ def my_roster():
     return {"items": [{
         "slot_id": row["id"],
         "post": {"id": row["post_id"], "code": row["post_code"], "name": row["post_name"],
-                 "latitude": row["latitude"], "longitude": row["longitude"], "coordinate_system": "gcj02"},
+                 **dict(zip(("latitude", "longitude"), published_point(row["latitude"], row["longitude"]))),
+                 "coordinate_system": "gcj02"},
         "date": row["local_date"].isoformat(),
         "start": row["starts_at"].astimezone(tz).strftime("%H:%M"),
         "end": row["ends_at"].astimezone(tz).strftime("%H:%M"),
@@ -57,7 +59,9 @@ def _task_json(task: dict, tz) -> dict:
 @bp.get("/me/spot-checks")
 def my_spot_checks():
     tz = county_zone()
-    return {"items": [_task_json(task, tz) for task in spot_checks.tasks_for(callers.current(), utcnow())],
+    tasks = spot_checks.tasks_for(callers.current(), utcnow(),
+                                  answer_minutes=current_app.config["SPOT_CHECK_ANSWER_MINUTES"])
+    return {"items": [_task_json(task, tz) for task in tasks],
             "next_cursor": None}
 
 

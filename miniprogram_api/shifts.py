@@ -26,7 +26,8 @@ def _scan(body: dict) -> shifts.Scan:
         qr=qr,
         latitude=number(body, "latitude", low=-90, high=90, label="纬度"),
         longitude=number(body, "longitude", low=-180, high=180, label="经度"),
-        accuracy=number(body, "accuracy", low=0, high=100000, required=False, label="定位精度"),
+        accuracy=number(body, "accuracy", low=-100000, high=100000, required=False,  # <= 0: flagged, not refused
+                        label="定位精度"),
         coordinate_system=string(body, "coordinate_system", max_length=8, required=False,
                                  label="坐标系", choices=("gcj02", "wgs84")) or "gcj02",
         scanned_at=_scanned_at(body),
@@ -62,6 +63,7 @@ def end_shift(shift_id: int):
     shift = shifts.end(
         callers.current_id(), shift_id, scan, utcnow(), rules,
         persuasions=integer(body, "persuasions", low=0, high=100000, default=0, label="劝导人次"),
+        questionnaires=integer(body, "questionnaires", low=0, high=100000, default=0, label="问卷份数"),
         note=string(body, "note", max_length=500, required=False, label="备注"),
         allow_outside=boolean(body, "allow_outside"),
     )

@@ -57,11 +57,30 @@ def make_url(public_base_url: str, secret_key: str, post_id: int, qr_version: in
     return f"{public_base_url.rstrip('/')}/q/{make_token(secret_key, post_id, qr_version)}"
 
 
-def extract_token(scanned: str) -> str:
-    """The token out of whatever the phone read: the full URL, the token, or the scene."""
+def _same_origin(text: str, public_base_url: str) -> bool:
+    """``text`` starts with ``public_base_url`` + ``/q/`` (scheme and host compared without case)."""
+    base = urlsplit(public_base_url.rstrip("/"))
+    try:
+        got = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return (got.scheme.lower(), got.netloc.lower()) == (base.scheme.lower(), base.netloc.lower()) \
+        and got.path.startswith(base.path + "/q/")
+
+
+def extract_token(scanned: str, public_base_url: str | None = None) -> str:
+    """The token out of whatever the phone read: the full URL, the token, or the scene.
+
+    With ``public_base_url``, a URL must be this deployment's ``/q/`` address: a genuine token
+    pasted behind another host is refused, so nothing but our own posters points at a post."""
     text = (scanned or "").strip()
     if text.lower().startswith(("http://", "https://")):
-        path = urlsplit(text).path
+        if public_base_url is not None and not _same_origin(text, public_base_url):
+            raise InvalidPayload("not this deployment's post URL")
+        try:
+            path = urlsplit(text).path
+        except ValueError:
+            raise InvalidPayload("not a URL")
         if "/q/" not in path:
             raise InvalidPayload("not a post URL")
         text = path.rsplit("/q/", 1)[1].strip("/")
@@ -72,13 +91,13 @@ def extract_token(scanned: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def verify(secret_key: str, scanned: str) -> PostCode:
+def verify(secret_key: str, scanned: str, public_base_url: str | None = None) -> PostCode:
     """Check the signature; raises InvalidPayload for anything forged, altered or garbled.
 
     Remembered per process, as a post's code is scanned by everyone standing there (only
     genuine codes are kept: lru_cache keeps no exceptions). A result depends on nothing but
     its arguments; whether the code's version is still current is the database's to say."""
-    token = extract_token(scanned)
+    token = extract_token(scanned, public_base_url)
     match = _TOKEN_RE.match(token)
     if not match:
         raise InvalidPayload("malformed token")

@@ -11,11 +11,16 @@ from server import config as config_module
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then environment variables, then ``test_config``."""
-    app = Flask(__name__, instance_relative_config=True)
+    # REDVEST_INSTANCE_PATH (or a test's INSTANCE_PATH) moves the instance folder: SQLite database,
+    # photos, files commands write; e.g. a second demo beside the first, or a test's own folder.
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("REDVEST_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=os.path.abspath(instance) if instance else None)
     app.config.update(config_module.from_environment())
     if test_config:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    _follow_demo(app, test_config or {})
 
     _check_secret_key(app)
     _configure_cookies(app)
@@ -75,6 +80,16 @@ def _check_secret_key(app: Flask) -> None:
             raise RuntimeError(
                 "Refusing to start in production mode without a strong SECRET_KEY "
                 "(set SECRET_KEY to a random string of at least 16 characters)")
+
+
+def _follow_demo(app: Flask, test_config: dict) -> None:
+    """In dev mode, with PUBLIC_BASE_URL not set, QR codes and links point at the port the demo
+    on this instance folder serves on (``flask demo --port``), not at the default 5000."""
+    if os.environ.get("PUBLIC_BASE_URL") or "PUBLIC_BASE_URL" in test_config:
+        return
+    if config_module.is_production(app.config):
+        return
+    app.config["PUBLIC_BASE_URL"] = config_module.demo_base_url(app.instance_path) or app.config["PUBLIC_BASE_URL"]
 
 
 def _configure_cookies(app: Flask) -> None:

@@ -19,6 +19,9 @@ ACTION_LABELS = {
     "void": "作废", "manual_add": "补录上岗记录", "correction_request": "志愿者申请更正",
     "missing_shift_request": "志愿者申请补录", "auto_close": "系统自动结束",
     "suspend": "停用", "reactivate": "恢复",
+    "problem_report": "上报问题", "problem_photo": "上传照片", "problem_assign": "交办",
+    "problem_fix": "整改完成", "problem_verify": "验收通过", "problem_return": "退回整改",
+    "problem_reject": "不予受理",
 }
 
 SHIFT_FIELDS = ("status", "started_at", "ended_at", "credited_minutes", "review_state", "review_reason",

@@ -1,6 +1,7 @@
 """Configuration: safe defaults, overridden by environment variables, then by a test mapping."""
 from __future__ import annotations
 
+import json
 import os
 
 DEV_SECRET_KEY = "dev-insecure-secret-key"
@@ -56,11 +57,23 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     "LATE_AFTER_MINUTES": (15, int),  # an assigned volunteer not scanned in by then is late
     "COVERAGE_GRACE_MINUTES": (5, int),  # per needed volunteer: this much missing still counts as covered
     "SPOT_CHECK_MINUTES": (10, int),  # default time to answer a spot check
-    "REMINDER_LEAD_MINUTES": (60, int),  # how long before a slot starts its reminder goes out
+    "REMINDER_LEAD_MINUTES": (60, int),
+    # Trust of the record (location_signals.py, post_rules.py, presence_checks.py)
+    "PRESENCE_CHECK_RATE": (0.2, float),  # share of shifts the server asks for proof of presence
+    "SPOT_CHECK_ANSWER_MINUTES": (10, int),  # time to answer a presence check
+    "SCAN_EARLY_MINUTES": (15, int),  # a scan-in this long before an assigned slot counts as in it
+    "PERSUASIONS_PER_HOUR_MAX": (120, int),
+    "WECHAT_SPOT_CHECK_TEMPLATE_ID": ("", str),  # subscription message for presence checks; empty = none
+    "WECHAT_SPOT_CHECK_PAGE": ("pages/spot-check/index", str),  # more persuasions an hour of the shift is implausible  # how long before a slot starts its reminder goes out
     "WECHAT_REMINDER_TEMPLATE_ID": ("", str),  # subscription message template; empty = reminders off
     # template keys for: post name (thing), time range (time), tip (thing)
     "WECHAT_REMINDER_FIELDS": ("thing1,time2,thing3", str),
     "WECHAT_REMINDER_PAGE": ("pages/roster/index", str),
+    # Problems (server/problems): the reporter's message when the problem is fixed; empty = off.
+    "WECHAT_PROBLEM_TEMPLATE_ID": ("", str),
+    # template keys for: the problem (thing), its state (phrase), the unit's note (thing)
+    "WECHAT_PROBLEM_FIELDS": ("thing1,phrase2,thing3", str),
+    "WECHAT_PROBLEM_PAGE": ("pages/problems/detail", str),
     # Scans kept on the phone while offline (shifts.py): how old their scanned_at may be.
     "OFFLINE_SCAN_MAX_MINUTES": (30, int),
     # The link-QR rule's verification file (扫普通链接二维码打开小程序), served at /q/<name>.
@@ -98,3 +111,22 @@ def is_production(config: dict) -> bool:
 def dev_login_allowed(config: dict) -> bool:
     """`dev:<id>` login codes work only while no WeChat app is configured."""
     return not config.get("WECHAT_APPID")
+
+
+DEMO_FILE = "demo.json"
+
+
+def remember_demo(instance_path: str, base_url: str) -> None:
+    """Note where the demo serves, so other commands on this instance folder print links that work."""
+    with open(os.path.join(instance_path, DEMO_FILE), "w", encoding="utf-8") as fp:
+        json.dump({"public_base_url": base_url}, fp)
+
+
+def demo_base_url(instance_path: str) -> str | None:
+    """The demo's address, if a demo ran on this instance folder."""
+    try:
+        with open(os.path.join(instance_path, DEMO_FILE), encoding="utf-8") as fp:
+            url = json.load(fp).get("public_base_url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None

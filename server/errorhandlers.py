@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import psycopg
 from flask import Flask, jsonify, render_template, request
 from sqlalchemy import exc as sa_exc
 from flask_wtf.csrf import CSRFError
@@ -61,9 +60,6 @@ def register(app: Flask) -> None:
             return error_response(code, message, 413, max_bytes=limit)
         return error_response(code, message, err.code or 500)
 
-    @app.errorhandler(sa_exc.OperationalError)
-    @app.errorhandler(sqlite3.OperationalError)
-    @app.errorhandler(psycopg.OperationalError)
     def _database_unavailable(err: Exception):
         # The database is down, restarting or (SQLite) locked past the busy timeout: say "try
         # again" rather than "internal error"; the retry a volunteer makes is safe.
@@ -77,6 +73,9 @@ def register(app: Flask) -> None:
             return error_response("DATABASE_UNAVAILABLE", "系统繁忙，请稍后重试", 503)
         return "系统繁忙，请稍后重试", 503
 
+    for kind in _operational_errors(app.config.get("SQLALCHEMY_DATABASE_URI") or ""):
+        app.register_error_handler(kind, _database_unavailable)
+
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
@@ -85,3 +84,13 @@ def register(app: Flask) -> None:
         if _wants_json():
             return error_response("INTERNAL_ERROR", "服务器内部错误，请稍后重试", 500)
         return "服务器内部错误", 500
+
+
+def _operational_errors(database_url: str) -> list[type[Exception]]:
+    """The scan path's raw DB-API errors too; only a PostgreSQL deployment loads its driver."""
+    kinds: list[type[Exception]] = [sa_exc.OperationalError, sqlite3.OperationalError]
+    if database_url.startswith("postgresql"):
+        import psycopg
+
+        kinds.append(psycopg.OperationalError)
+    return kinds

@@ -146,3 +146,36 @@ def query_cursor(field: str = "cursor") -> tuple[datetime, int] | None:
         return datetime.fromisoformat(started), int(row_id)
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("分页游标无效", field=field)
+
+
+PHOTO_FIELD = "file"  # as wx.uploadFile names it
+
+
+def uploaded_photo() -> bytes:
+    """The picture of a multipart upload. Reading the form parses the body: a too-large one is a 413 here."""
+    upload = request.files.get(PHOTO_FIELD)
+    if upload is None:
+        raise ApiError("请选择要上传的照片（表单字段 file）", code="PHOTO_MISSING", status=400, field=PHOTO_FIELD)
+    return upload.read()
+
+
+def form_coordinates(form) -> tuple[float | None, float | None]:
+    """Optional latitude and longitude in a multipart form (a photo upload's formData), both or neither."""
+    latitude = _form_coordinate(form, "latitude", 90, "纬度")
+    longitude = _form_coordinate(form, "longitude", 180, "经度")
+    if (latitude is None) != (longitude is None):
+        raise ValidationError("纬度和经度需同时提供", field="latitude" if latitude is None else "longitude")
+    return latitude, longitude
+
+
+def _form_coordinate(form, field: str, limit: float, label: str) -> float | None:
+    raw = (form.get(field) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValidationError(f"{label}必须是数字", field=field)
+    if not math.isfinite(value) or not -limit <= value <= limit:
+        raise ValidationError(f"{label}超出范围（-{limit}～{limit}）", field=field)
+    return value

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from server.callers import Caller
 from server.errors import Forbidden
-from server.models import District, Post, Shift, Unit, User
+from server.models import District, Post, Problem, Shift, Unit, User
 
 CONSOLE_ROLES = ("coordinator", "leader", "admin")
 
@@ -235,4 +235,38 @@ def may_run_spot_checks(caller: Caller) -> bool:
 
 def sees_county_assessment(caller: Caller) -> bool:
     """The county-wide bulletin compares every unit: leaders and admins."""
+    return caller.sees_everything
+
+
+# --- Problems found at posts (server/problems) --------------------------------------
+# Leaders and admins see every problem; a district coordinator those reported at its
+# district's posts; a unit coordinator those assigned to its unit; a reporter their own.
+
+
+def problem_filter(caller: Caller):
+    """Problems the caller may see."""
+    if caller.sees_everything:
+        return sa.true()
+    own = Problem.reporter_id == caller.id
+    if caller.role == "coordinator" and caller.scope_unit_id is not None:
+        return sa.or_(Problem.unit_id == caller.scope_unit_id, own)
+    if caller.role == "coordinator" and caller.scope_district_id is not None:
+        return sa.or_(Problem.post_id.in_(_district_post_ids(caller.scope_district_id)), own)
+    return own
+
+
+def may_dispatch_problem(caller: Caller, post_district_id: int | None) -> bool:
+    """Assign (交办) or reject a problem: leaders, admins, and the coordinators of the district
+    whose post it was reported at."""
+    return caller.sees_everything or (post_district_id is not None
+                                      and _coordinates_district(caller, post_district_id))
+
+
+def may_fix_problem(caller: Caller, unit_id: int | None) -> bool:
+    """Report a problem fixed (with the after photo): the coordinators of the assigned unit."""
+    return caller.role == "coordinator" and unit_id is not None and caller.scope_unit_id == unit_id
+
+
+def may_verify_problem(caller: Caller) -> bool:
+    """Accept a fix or send it back: the command office (leaders and admins)."""
     return caller.sees_everything

@@ -39,6 +39,7 @@ def _base_config(database_url: str, wechat_base: str, instance: str) -> dict:
         "WECHAT_SECRET": "",
         "PUBLIC_BASE_URL": "https://redvest.example.gov.cn",
         "REDVEST_ENV": "development",
+        "INSTANCE_PATH": os.path.join(instance, "instance"),  # files commands write stay out of the checkout
         "POSTER_CACHE_DIR": os.path.join(instance, "poster-cache"),
         "STORAGE_URL": "file://" + os.path.join(instance, "photos"),
     }

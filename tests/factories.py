@@ -78,9 +78,23 @@ def qr_text(p: Post) -> str:
     return post_service.qr_url(p)
 
 
+_fixes = itertools.count(1)
+
+
+def near(p: Post) -> tuple[float, float, float]:
+    """A phone's fix a few metres from the post, as a real one is: never the surveyed point
+    itself, never twice the same (location_signals.py flags both), accuracy 8-14 m."""
+    n = next(_fixes)
+    metres = 3 + (n % 20) * 0.5
+    north = 1 if n % 2 else -1
+    return (p.latitude + north * metres / 111_320, p.longitude + (n % 13) * 1e-6,
+            8.0 + n % 7)
+
+
 def at_post(p: Post, **extra) -> dict:
-    """A scan body standing right at the post."""
-    body = {"qr": qr_text(p), "latitude": p.latitude, "longitude": p.longitude, "accuracy": 10}
+    """A scan body standing at the post (a realistic fix a few metres off)."""
+    lat, lng, accuracy = near(p)
+    body = {"qr": qr_text(p), "latitude": lat, "longitude": lng, "accuracy": accuracy}
     body.update(extra)
     return body
 

@@ -113,7 +113,7 @@ def test_an_unreachable_database_is_a_503_the_volunteer_may_retry():
 
 def _closing(now):
     return dict(status="closed", ended_at=now, end_lat=29.0, end_lng=117.0, end_accuracy=10.0, end_distance_m=5.0,
-                credited_minutes=30, persuasions=0, note=None)
+                credited_minutes=30, persuasions=0, questionnaires=0, note=None, end_point=None)
 
 
 def test_a_flag_raised_while_the_volunteer_scans_out_is_kept(app, client, county):

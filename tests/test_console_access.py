@@ -20,6 +20,7 @@ class World:
     volunteer: object  # of unit A, served at the east district's post
     shift: object
     headers: dict
+    problem: object  # found at the east district's post, assigned to unit A
 
 
 @pytest.fixture
@@ -36,7 +37,23 @@ def world(county):
         "leader": factories.console_user("leader"),
         "admin": factories.console_user("admin"),
     }
-    return World(county, volunteer, shift, {role: factories.headers(u) for role, u in users.items()})
+    return World(county, volunteer, shift, {role: factories.headers(u) for role, u in users.items()},
+                 _problem(county, volunteer))
+
+
+def _problem(county, reporter):
+    from server.db import db
+    from server.models import Problem
+    from server.problems import categories
+
+    now = utcnow()
+    problem = Problem(category_id=categories.active()[0].id, description="护栏断裂", latitude=county.post_east.latitude,
+                      longitude=county.post_east.longitude, post_id=county.post_east.id, reporter_id=reporter.id,
+                      status="assigned", unit_id=county.unit_a.id, deadline=now.astimezone(TZ).date() + timedelta(days=3),
+                      assigned_at=now, notify_reporter=False, notice_state="none", created_at=now, updated_at=now)
+    db.session.add(problem)
+    db.session.commit()
+    return problem
 
 
 def _manual_body(w: World) -> dict:
@@ -81,6 +98,20 @@ ENDPOINTS = [
      (403, 403, 403, 403, 403, 200)),
     ("a certificate", "GET", lambda w: f"{V}/volunteers/{w.volunteer.id}/certificate.pdf", None,
      (403, 200, 404, 200, 200, 200)),
+    ("problem list", "GET", lambda w: f"{V}/problems", None, (403, 200, 200, 200, 200, 200)),
+    ("a problem", "GET", lambda w: f"{V}/problems/{w.problem.id}", None, (403, 200, 404, 200, 200, 200)),
+    ("a problem's audit trail", "GET", lambda w: f"{V}/problems/{w.problem.id}/audit", None,
+     (403, 200, 404, 200, 200, 200)),
+    ("reassign a problem", "POST", lambda w: f"{V}/problems/{w.problem.id}/assign",
+     lambda w: {"unit_id": w.county.unit_b.id}, (403, 403, 404, 200, 200, 200)),
+    ("fix a problem without its photo", "POST", lambda w: f"{V}/problems/{w.problem.id}/fix",
+     lambda w: {"note": "已修"}, (403, 422, 404, 403, 403, 403)),
+    ("verify a problem not yet fixed", "POST", lambda w: f"{V}/problems/{w.problem.id}/verify",
+     lambda w: {"accepted": True}, (403, 403, 404, 403, 409, 409)),
+    ("reject a problem", "POST", lambda w: f"{V}/problems/{w.problem.id}/reject",
+     lambda w: {"reason": "非本岗位问题"}, (403, 403, 404, 200, 200, 200)),
+    ("add a problem category", "POST", lambda w: f"{V}/problem-categories",
+     lambda w: {"name": "占道经营", "deadline_working_days": 2}, (403, 403, 403, 403, 403, 201)),
 ]
 
 CASES = [pytest.param(e, role, e[4][i], id=f"{e[0]}-{role}") for e in ENDPOINTS for i, role in enumerate(ROLES)]

@@ -19,7 +19,7 @@ NOV = {"from": "2026-11-01", "to": "2026-11-30"}
 HEADERS = {
     "scanned_minutes": "扫码时长（分钟）", "manual_minutes": "补录时长（分钟）",
     "credited_minutes": "计入时长（分钟）", "hours": "计入时长（小时）", "shift_count": "上岗次数",
-    "persuasions": "劝导人次", "volunteers": "参与人数", "pending_shift_count": "待审核次数",
+    "persuasions": "劝导人次", "questionnaires": "问卷份数", "volunteers": "参与人数", "pending_shift_count": "待审核次数",
     "pending_minutes": "待审核时长（分钟）",
 }
 
@@ -180,9 +180,10 @@ def test_command_line_writes_the_monthly_unit_report(app, client, month, tmp_pat
     out = tmp_path / "十一月.xlsx"
     result = app.test_cli_runner().invoke(args=[
         "reports", "hours", "--from", "2026-11-01", "--to", "2026-11-30", "--group-by", "unit",
-        "--format", "xlsx", "--out", str(out)])
+        "--out", str(out), "--json"])  # the format follows the file's extension
     assert result.exit_code == 0, result.output
-    summary = json.loads(result.output.strip().splitlines()[-1])
+    summary = json.loads(result.stdout)
+    assert summary["out"] == str(out)
     admin = factories.headers(factories.console_user("admin"))
     body = get_json(client, HOURS, admin, group_by="unit", **NOV)
     assert summary["totals"]["credited_minutes"] == body["totals"]["credited_minutes"]

@@ -1,7 +1,7 @@
 """The layering the README's layout section describes, checked on the real import graph.
 
 From the top: the views (the mini-program's API, the console's pages, the console API, the
-command line); the domain packages (check-in, evidence, records, duty, in that order, each
+command line); the domain packages (check-in, evidence, records, problems, duty, in that order, each
 importing only those before it); then WeChat's client, ``qr`` and the platform (the top-level
 ``server`` modules and the models). The app factory (``server/__init__.py``) wires them all and
 is the one module allowed to import everything.
@@ -12,7 +12,7 @@ import grimp
 import pytest
 
 VIEWS = ("miniprogram_api", "server.console", "server.console_api", "server.cli")
-DOMAINS = ("server.checkin", "server.evidence", "server.records", "server.duty")
+DOMAINS = ("server.checkin", "server.evidence", "server.records", "server.problems", "server.duty")
 FACTORY = "server"
 
 

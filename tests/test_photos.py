@@ -37,8 +37,10 @@ def shift_id(client, county, volunteer):
 
 
 def second_shift(client, county, volunteer, first_id: int) -> int:
+    """Ends the first shift and starts another at the same post: moving to another post within
+    the same second would be a location_jump."""
     assert end_shift(client, volunteer, county.post_east, first_id).status_code == 200
-    return start_shift(client, volunteer, county.post_east2)
+    return start_shift(client, volunteer, county.post_east)
 
 
 # --- accepted photos --------------------------------------------------------------
@@ -293,7 +295,7 @@ def test_photo_flags_survive_ending_the_shift(client, county, shift_id, voluntee
     assert upload(client, volunteer, later, data).status_code == 201
     set_shift_times(later, utcnow() - timedelta(minutes=40))
 
-    ended = end_shift(client, volunteer, county.post_east2, later)
+    ended = end_shift(client, volunteer, county.post_east, later)
 
     assert ended.status_code == 200
     assert ended.get_json()["flags"] == ["photo_reused"]
@@ -397,12 +399,13 @@ def test_cleanup_removes_old_orphan_files_and_reports_missing_ones(app, client, 
     runner = app.test_cli_runner()
 
     dry = runner.invoke(args=["photos", "cleanup", "--dry-run", "--json"])
-    assert json.loads(dry.output)["orphans"] == 2 and len(stored_keys(app)) == 7
+    assert json.loads(dry.stdout)["orphans"] == 2 and len(stored_keys(app)) == 7
 
     result = runner.invoke(args=["photos", "cleanup", "--json"])
 
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert result.exit_code == 1  # evidence is missing: cron should tell someone
+    assert result.stderr == "错误：1 个照片文件缺失，需人工核查\n"
     assert report["deleted"] == 2 and report["skipped_young"] == 2
     assert report["missing"] == [{"photo_id": lost["id"], "key": photo_key(rows[lost["id"]]["sha256"])}]
     assert stored_keys(app) == {photo_key(rows[kept["id"]]["sha256"]), thumb_key(rows[kept["id"]]["sha256"]),

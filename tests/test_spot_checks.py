@@ -10,7 +10,7 @@ from server.clock import utcnow
 from server.db import db
 from server.models import AuditLog, Photo, Shift
 from tests import factories
-from tests.photo_helpers import scene_jpeg
+from tests.photo_helpers import local_exif_time, make_scene, with_exif
 from tests.roster_data import TZ, shift
 
 CONSOLE = "/api/console/v1"
@@ -34,8 +34,13 @@ def duty(county):
     return Duty
 
 
+def live_photo(seed: int) -> bytes:
+    """A camera photo taken just now (its EXIF says so), as the answer page takes one."""
+    return with_exif(make_scene((800, 600), seed=seed), taken=local_exif_time(utcnow()), offset=None)
+
+
 def answer(client, user, task_id, post, *, data=None, dlat=0.0):
-    form = {"file": (io.BytesIO(data or scene_jpeg(task_id)), "tmp_wx.jpg"),
+    form = {"file": (io.BytesIO(data or live_photo(task_id)), "tmp_wx.jpg"),
             "latitude": str(post.latitude + dlat), "longitude": str(post.longitude), "accuracy": "15"}
     return client.post(f"{MP}/me/spot-checks/{task_id}/answer", data=form, headers=factories.headers(user),
                        content_type="multipart/form-data")

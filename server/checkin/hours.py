@@ -22,7 +22,10 @@ STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
 REVIEW_FLAGS = frozenset({
     "too_short", "capped", "auto_closed", "outside_geofence_end",
     "photo_reused", "photo_time_mismatch", "no_photo", "manual", "correction_requested",
-    "photo_content_risky", "spot_check_unanswered",
+    "photo_content_risky", "spot_check_unanswered", "spot_check_photo_not_live",
+    # location_signals.py and post_rules.py: signs a shift was not earned at the post
+    "location_at_post_exact", "location_repeated", "location_static", "location_jump",
+    "accuracy_implausible", "persuasions_implausible", "unrostered", "start_photo_pending", "no_start_photo",
     "offline_sync",  # the time came from the phone (a scan kept offline), not the server's clock
 })
 

@@ -37,9 +37,11 @@ def _validated(name, kind, district_id, latitude, longitude, radius_m) -> dict:
 
 
 def create(*, name: str, kind: str, district_id: int, latitude: float, longitude: float,
-           radius_m: int | None, now: datetime, code: str | None = None) -> Post:
+           radius_m: int | None, now: datetime, code: str | None = None, require_photo_start: bool = False,
+           scan_window: bool = False) -> Post:
     fields = _validated(name, kind, district_id, latitude, longitude, radius_m)
-    post = Post(**fields, active=True, qr_version=1, created_at=now, code=code)
+    post = Post(**fields, active=True, qr_version=1, created_at=now, code=code,
+                require_photo_start=bool(require_photo_start), scan_window=bool(scan_window))
     db.session.add(post)
     db.session.flush()
     if post.code is None:
@@ -49,10 +51,14 @@ def create(*, name: str, kind: str, district_id: int, latitude: float, longitude
 
 
 def update(post: Post, *, name, kind, district_id, latitude, longitude, radius_m, active: bool,
-           actor_id: int | None, now: datetime) -> Post:
-    """Edit a post; the change is recorded in the audit log. Moving it does not change its QR code."""
+           actor_id: int | None, now: datetime, require_photo_start: bool | None = None,
+           scan_window: bool | None = None) -> Post:
+    """Edit a post; the change is recorded in the audit log. Moving it does not change its QR code.
+    The stricter settings (server/checkin/post_rules.py) stay as they are when not given."""
     fields = _validated(name, kind, district_id, latitude, longitude, radius_m)
     fields["active"] = bool(active)
+    for key, value in (("require_photo_start", require_photo_start), ("scan_window", scan_window)):
+        fields[key] = getattr(post, key) if value is None else bool(value)
     before = {k: getattr(post, k) for k in fields}
     for key, value in fields.items():
         setattr(post, key, value)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from server.checkin import hours
+from server.checkin import location_signals as signals
 from server.clock import local_iso
 
 
@@ -29,6 +30,7 @@ def shift(row: dict, tz) -> dict:
         "credited_minutes": row["credited_minutes"],
         "hours": hours.as_hours(row["credited_minutes"] or 0),
         "persuasions": row["persuasions"],
+        "questionnaires": row.get("questionnaires") or 0,  # None on a scan-in's reply: not yet written
         "note": row.get("note"),
         "flags": list(row.get("flags") or []),
         "review": {
@@ -75,12 +77,17 @@ def _scope(u) -> dict | None:
     return None
 
 
-def post(p, *, distance_m: float | None = None) -> dict:
+def post(p, *, distance_m: float | None = None, published: bool = False) -> dict:
+    """``published``: for the mini-program, the location rounded to about 100 m
+    (location_signals.published_point), so the post's surveyed point is never handed out."""
+    latitude, longitude = signals.published_point(p.latitude, p.longitude) if published \
+        else (p.latitude, p.longitude)
     body = {
         "id": p.id, "code": p.code, "name": p.name, "kind": p.kind,
         "district": {"id": p.district.id, "name": p.district.name} if p.district is not None else None,
-        "latitude": p.latitude, "longitude": p.longitude, "coordinate_system": "gcj02",
+        "latitude": latitude, "longitude": longitude, "coordinate_system": "gcj02",
         "radius_m": p.radius_m, "active": p.active, "qr_version": p.qr_version,
+        "require_photo_start": p.require_photo_start, "scan_window": p.scan_window,
     }
     if distance_m is not None:
         body["distance_m"] = round(distance_m, 1)

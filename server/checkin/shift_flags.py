@@ -24,6 +24,16 @@ REASONS = {
     "spot_check_answered": "督查抽查按时回复",
     "spot_check_late": "督查抽查超时回复",
     "spot_check_unanswered": "督查抽查未回复",
+    "spot_check_photo_not_live": "督查抽查回复的照片不是现场拍摄（无拍摄时间或拍摄时间不在抽查期间）",
+    "location_at_post_exact": "上报位置与岗位坐标完全一致（真实定位几乎不可能）",
+    "location_repeated": "上报位置与另一天的扫码位置完全相同",
+    "location_static": "上岗与下岗位置、精度完全相同",
+    "location_jump": "与上一次扫码相比移动速度超过每小时 120 公里",
+    "accuracy_implausible": "定位精度缺失或不合理",
+    "persuasions_implausible": "劝导人次超出合理范围",
+    "unrostered": "不在排班时段内扫码",
+    "start_photo_pending": "等待上岗照片",
+    "no_start_photo": "上岗后 5 分钟内未拍摄上岗照片",
 }
 
 

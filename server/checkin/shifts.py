@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from qr import payload
 from server.checkin import geo
 from server.checkin import hours
+from server.checkin import location_signals as signals
+from server.checkin import post_rules, scan_history
 from server import callers
 from server.callers import Caller
 from server.clock import local_date
@@ -33,7 +35,8 @@ SHIFT_COLUMNS = (*shifts_t.c, posts_t.c.name.label("post_name"), posts_t.c.code.
 # (server/checkin/fastsql.py): SQLAlchemy's per-execution work costs more than SQLite
 # takes to run them. bench/checkin.py measures the difference.
 _POST_COLUMNS = (posts_t.c.id, posts_t.c.name, posts_t.c.code, posts_t.c.latitude, posts_t.c.longitude,
-                 posts_t.c.radius_m, posts_t.c.active, posts_t.c.qr_version)
+                 posts_t.c.radius_m, posts_t.c.active, posts_t.c.qr_version, posts_t.c.require_photo_start,
+                 posts_t.c.scan_window)
 _POST_FOR_SCAN = Prepared(sa.select(*_POST_COLUMNS).where(posts_t.c.id == sa.bindparam("post_id")))
 # A scan-in reads the volunteer and the scanned post in one statement (no row: the user is gone).
 _VOLUNTEER_AND_POST = Prepared(sa.select(
@@ -52,7 +55,7 @@ _SHIFT_STATE = Prepared(sa.select(shifts_t.c.status, shifts_t.c.flags)
 _START_COLUMNS = (
     "volunteer_id", "unit_id", "post_id", "status", "source", "started_at", "local_date", "start_lat",
     "start_lng", "start_accuracy", "start_distance_m", "credited_minutes", "persuasions", "flags",
-    "review_state", "client_request_id",
+    "review_state", "client_request_id", "presence_check_at", "start_point",
 )
 _INSERT_SHIFT = Prepared(sa.insert(shifts_t).values(fastsql.named_binds(shifts_t, _START_COLUMNS))
                          .returning(shifts_t.c.id))
@@ -85,7 +88,7 @@ def _insert_at_known_post():
 _INSERT_SHIFT_AT_KNOWN_POST = Prepared(_insert_at_known_post())
 _END_COLUMNS = (
     "status", "ended_at", "end_lat", "end_lng", "end_accuracy", "end_distance_m", "credited_minutes",
-    "persuasions", "note", "flags", "review_state",
+    "persuasions", "questionnaires", "note", "flags", "review_state", "end_point",
 )
 _CLOSE_OPEN_SHIFT = Prepared(
     sa.update(shifts_t).where(shifts_t.c.id == sa.bindparam("b_shift_id"), shifts_t.c.status == "open")
@@ -120,12 +123,18 @@ class Rules(NamedTuple):
     max_minutes: int
     accuracy_allowance_m: float
     tz: object  # ZoneInfo
+    public_base_url: str | None = None  # a scanned URL must be ours; None: any host (tools, tests)
+    presence_check_rate: float = 0.0
+    persuasions_per_hour_max: int = 120
+    scan_early_minutes: int = 15
     offline_max_minutes: int = 30
 
     @classmethod
     def from_config(cls, config, tz) -> "Rules":
         return cls(config["SECRET_KEY"], config["MIN_SHIFT_MINUTES"], config["MAX_SHIFT_MINUTES"],
-                   config["GEOFENCE_ACCURACY_ALLOWANCE_M"], tz, config["OFFLINE_SCAN_MAX_MINUTES"])
+                   config["GEOFENCE_ACCURACY_ALLOWANCE_M"], tz, config["PUBLIC_BASE_URL"],
+                   config["PRESENCE_CHECK_RATE"], config["PERSUASIONS_PER_HOUR_MAX"],
+                   config["SCAN_EARLY_MINUTES"], config["OFFLINE_SCAN_MAX_MINUTES"])
 
 
 # A phone's clock may run a little ahead of the server's.
@@ -148,9 +157,9 @@ def scan_moment(scan: Scan, now: datetime, rules: Rules) -> tuple[datetime, list
     return min(scan.scanned_at, now), ["offline_sync"]
 
 
-def verify_code(scanned: str, secret_key: str) -> payload.PostCode:
+def verify_code(scanned: str, secret_key: str, public_base_url: str | None = None) -> payload.PostCode:
     try:
-        return payload.verify(secret_key, scanned)
+        return payload.verify(secret_key, scanned, public_base_url)
     except payload.InvalidPayload:
         raise ApiError("二维码无效，请扫描岗位上张贴的红马甲二维码", code="INVALID_QR", status=400)
 
@@ -164,9 +173,10 @@ def check_version(code: payload.PostCode, current_version: int | None) -> None:
                        status=410, post_id=code.post_id)
 
 
-def resolve_post(scanned: str, secret_key: str, *, require_active_post: bool = True):
+def resolve_post(scanned: str, secret_key: str, *, require_active_post: bool = True,
+                 public_base_url: str | None = None):
     """The post a scanned code names, refusing forged, revoked and inactive codes."""
-    code = verify_code(scanned, secret_key)
+    code = verify_code(scanned, secret_key, public_base_url)
     return _usable_post(code, _POST_FOR_SCAN.first({"post_id": code.post_id}), require_active_post)
 
 
@@ -186,10 +196,16 @@ def _fence(post_lat: float, post_lng: float, radius_m: int, scan: Scan, rules: R
 def _check_fence(post_lat: float, post_lng: float, radius_m: int, scan: Scan, rules: Rules) -> float:
     fence = _fence(post_lat, post_lng, radius_m, scan, rules)
     if not fence.inside:
-        raise ApiError(f"您距离岗位约 {round(fence.distance_m)} 米，请到岗位附近再扫码",
-                       code="OUTSIDE_GEOFENCE", status=422, distance_m=round(fence.distance_m, 1),
-                       radius_m=radius_m)
+        raise _outside(fence, radius_m)
     return fence.distance_m
+
+
+def _outside(fence: geo.FenceCheck, radius_m: int) -> ApiError:
+    # Rounded to 10 m: exact distances from a few points would give away the post's stored
+    # location, which a scan could then claim (location_signals.at_post_exact).
+    distance = round(fence.distance_m, -1)
+    return ApiError(f"您距离岗位约 {distance:.0f} 米，请到岗位附近再扫码", code="OUTSIDE_GEOFENCE", status=422,
+                    distance_m=distance, radius_m=radius_m)
 
 
 def _refuse_unless_volunteer(status: str, registered: bool) -> None:
@@ -213,7 +229,7 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
     code (forged, revoked, post inactive), then the distance from the post."""
     now, flags = scan_moment(scan, now, rules)
     try:
-        code = verify_code(scan.qr, rules.secret_key)
+        code = verify_code(scan.qr, rules.secret_key, rules.public_base_url)
     except ApiError:
         caller = _load(user_id)
         _refuse_unless_volunteer(caller.status, caller.registered)
@@ -263,13 +279,19 @@ def _start_at_known_post(user_id: int, code: payload.PostCode, scan: Scan, clien
 
 
 def _new_shift(user_id: int, unit_id: int | None, post: dict, distance: float, scan: Scan,
-               client_request_id: str | None, now: datetime, rules: Rules, flags: list[str]) -> dict:
+               client_request_id: str | None, now: datetime, rules: Rules, offline_flags: list[str]) -> dict:
     lat, lng = scan.gcj02()
+    day, point = local_date(now, rules.tz), signals.point_key(lat, lng)
+    flags = offline_flags + signals.at_scan(signals.Fix(lat, lng, scan.accuracy, now), post["latitude"], post["longitude"],
+                            scan_history.previous_fix(user_id), scan_history.point_seen_on_another_day(point, day))
+    flags += post_rules.start_flags(post, user_id, now, rules.scan_early_minutes, rules.tz)
     return dict(
         volunteer_id=user_id, unit_id=unit_id, post_id=post["id"], status="open",
-        source="scan", started_at=now, local_date=local_date(now, rules.tz), start_lat=lat, start_lng=lng,
-        start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), credited_minutes=0,
-        persuasions=0, client_request_id=client_request_id, **_review(flags),
+        source="scan", started_at=now, local_date=day, start_lat=lat, start_lng=lng,
+        start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), start_point=point, credited_minutes=0,
+        persuasions=0, client_request_id=client_request_id,
+        presence_check_at=post_rules.presence_check_at(now, rules.presence_check_rate, rules.max_minutes),
+        **_review(flags),
     )
 
 
@@ -288,7 +310,8 @@ def _explain_refused_start(user_id: int, client_request_id: str | None) -> dict:
 
 
 def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
-        persuasions: int = 0, note: str | None = None, allow_outside: bool = False) -> dict:
+        persuasions: int = 0, questionnaires: int = 0, note: str | None = None,
+        allow_outside: bool = False) -> dict:
     """Close the volunteer's open shift at the same post and credit its minutes.
 
     ``allow_outside`` lets a volunteer who already walked away still end the
@@ -301,14 +324,19 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
     callers.refuse_suspended(shift.pop("volunteer_status"))
     if shift["status"] != "open":
         raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=shift["status"])
+    post_point = shift["post_latitude"], shift["post_longitude"]
     distance, new_flags = _check_end_scan(shift, scan, rules, allow_outside)
     now, offline_flags = scan_moment(scan, now, rules)
     now = max(now, shift["started_at"])  # a phone's clock may put the end before the start
     credit = hours.credit(shift["started_at"], now, min_minutes=rules.min_minutes, max_minutes=rules.max_minutes)
     lat, lng = scan.gcj02()
+    end_point = signals.point_key(lat, lng)
+    new_flags += _end_signals(shift, signals.Fix(lat, lng, scan.accuracy, now), end_point, post_point, persuasions,
+                              rules)
     changes = dict(
         status="closed", ended_at=now, end_lat=lat, end_lng=lng, end_accuracy=scan.accuracy,
-        end_distance_m=round(distance, 1), credited_minutes=credit.minutes, persuasions=persuasions, note=note,
+        end_distance_m=round(distance, 1), credited_minutes=credit.minutes, persuasions=persuasions,
+        questionnaires=questionnaires, note=note, end_point=end_point,
     )
     shift.update(changes)
     shift.update(_close(shift_id, shift["flags"], new_flags + credit.flags + offline_flags, changes))
@@ -337,26 +365,35 @@ def _close(shift_id: int, flags_read: list[str], new_flags: list[str], changes: 
     return review
 
 
+def _end_signals(shift: dict, end_fix: signals.Fix, end_point: int, post_point: tuple[float, float],
+                 persuasions: int, rules: Rules) -> list[str]:
+    start_fix = signals.Fix(shift["start_lat"], shift["start_lng"], shift["start_accuracy"], shift["started_at"])
+    flags = signals.at_end(start_fix if shift["start_lat"] is not None else None, end_fix, *post_point,
+                           scan_history.point_seen_on_another_day(end_point, shift["local_date"]),
+                           persuasions, rules.persuasions_per_hour_max)
+    return flags + post_rules.end_flags(shift["flags"])
+
+
 def _review(flags: list[str]) -> dict:
     return {"flags": flags, "review_state": "pending" if hours.needs_review(flags) else "none"}
 
 
 def _check_end_scan(shift: dict, scan: Scan, rules: Rules, allow_outside: bool) -> tuple[float, list[str]]:
     """The end scan's checks, in order: a genuine code, of this shift's post, at the post."""
-    code = verify_code(scan.qr, rules.secret_key)
+    code = verify_code(scan.qr, rules.secret_key, rules.public_base_url)
     if code.post_id == shift["post_id"]:
         check_version(code, shift.pop("post_qr_version"))
     else:  # another post's code: still say "revoked" or "invalid" before "wrong post"
-        resolve_post(scan.qr, rules.secret_key, require_active_post=False)
+        resolve_post(scan.qr, rules.secret_key, require_active_post=False, public_base_url=rules.public_base_url)
         raise ApiError(f"请扫描您上岗的岗位「{shift['post_name']}」的二维码", code="WRONG_POST",
                        status=422, expected_post_id=shift["post_id"], scanned_post_id=code.post_id)
-    fence = (shift.pop("post_latitude"), shift.pop("post_longitude"), shift.pop("post_radius_m"))
-    try:
-        return _check_fence(*fence, scan, rules), []
-    except ApiError as err:
-        if not allow_outside:
-            raise
-        return err.details["distance_m"], ["outside_geofence_end"]
+    radius = shift.pop("post_radius_m")
+    fence = _fence(shift.pop("post_latitude"), shift.pop("post_longitude"), radius, scan, rules)
+    if fence.inside:
+        return fence.distance_m, []
+    if not allow_outside:
+        raise _outside(fence, radius)
+    return fence.distance_m, ["outside_geofence_end"]
 
 
 def close_stale(now: datetime, rules: Rules) -> list[int]:

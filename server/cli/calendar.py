@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import click
 
-from server.records import workdays
 from server.cli.commands import emit, json_option
+from server.cli.failures import Group
 from server.clock import utcnow
-from server.errors import ApiError
 from server.models.calendar import KINDS
+from server.records import workdays
 
-calendar_cli = click.Group("calendar", help="Public holidays and swapped working days (调休).")
+calendar_cli = Group("calendar", help="Public holidays and swapped working days (调休).")
 _DATE = click.DateTime(["%Y-%m-%d"])
 
 
@@ -27,10 +27,7 @@ _DATE = click.DateTime(["%Y-%m-%d"])
 @json_option
 def calendar_set(first, last, kind: str, name: str | None, as_json: bool):
     """Mark FIRST (to LAST) as holidays or working days, replacing what was entered for them."""
-    try:
-        rows = workdays.enter(first.date(), (last or first).date(), kind, name, utcnow())
-    except ApiError as err:
-        raise click.UsageError(err.message)
+    rows = workdays.enter(first.date(), (last or first).date(), kind, name, utcnow())
     emit(as_json, {"days": [workdays.as_json(r) for r in rows]},
          f"{len(rows)} day(s) marked {kind}: {rows[0].day} to {rows[-1].day}")
 
@@ -41,10 +38,7 @@ def calendar_set(first, last, kind: str, name: str | None, as_json: bool):
 @json_option
 def calendar_clear(first, last, as_json: bool):
     """Forget FIRST (to LAST): they count by their weekday again."""
-    try:
-        removed = workdays.clear(first.date(), (last or first).date())
-    except ApiError as err:
-        raise click.UsageError(err.message)
+    removed = workdays.clear(first.date(), (last or first).date())
     emit(as_json, {"removed": removed}, f"{removed} day(s) cleared")
 
 

@@ -1,8 +1,18 @@
-"""`flask --app server demo`: a demo county on the embedded database, then the dev server."""
+"""`flask --app server demo`: a demo county on the embedded database, then the dev server.
+
+Its address is remembered in the instance folder (server.config.remember_demo), so in dev mode
+the other commands (`posts qr`, posters) print links to the port the demo really serves on.
+"""
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import random
 import secrets
+import socket
+import sys
+from dataclasses import dataclass
 from datetime import timedelta
 
 import click
@@ -10,6 +20,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from server import accounts, config
+from server.cli.commands import emit, json_option
+from server.cli.failures import Command
+from server.errors import ApiError
 from server.checkin import hours
 from server.checkin import posts as post_service
 from server.clock import county_zone, local_date, utcnow
@@ -36,18 +49,45 @@ def _offset(lat: float, lng: float, north_m: float, east_m: float) -> tuple[floa
     return lat + north_m / 111_320, lng + east_m / (111_320 * math.cos(math.radians(lat)))
 
 
-def seed() -> dict[str, str]:
-    """Create the demo county if the database is empty; (re)set console passwords and return them."""
+STAFF = (  # username, role as shown in the table
+    ("admin", "admin 管理员"),
+    ("leader", "leader 指挥部领导"),
+    ("coord_east", "coordinator 城东片区"),
+    ("coord_caizheng", "coordinator 县财政局"),
+)
+
+
+@dataclass
+class Seeded:
+    created: bool  # False: the county was there already
+    passwords: dict[str, str | None]  # None: unchanged, and not known to this run
+
+
+def seed(*, reset: bool = False) -> Seeded:
+    """Create the demo county on an empty database and give its console users passwords.
+
+    On a database that already holds the demo county, passwords are left alone
+    (a demo already running keeps working) unless ``reset``. A database holding
+    anything else is refused: the demo does not mix itself into real data."""
     now = utcnow()
-    if db.session.execute(sa.select(sa.func.count(Unit.id))).scalar_one() == 0:
+    staff = {u.username: u for u in db.session.execute(
+        sa.select(User).where(User.username.in_([name for name, _ in STAFF]))).scalars()}
+    created = False
+    if len(staff) < len(STAFF):
+        if db.session.execute(sa.select(sa.func.count(Unit.id))).scalar_one():
+            raise ApiError("该数据库已有数据但不是演示数据，演示不会写入；请用空数据库"
+                           "（如另设 REDVEST_INSTANCE_PATH 或 DATABASE_URL）", code="NOT_A_DEMO_DATABASE")
         _create_county(now)
-    passwords = {}
-    for username in ("admin", "leader", "coord_east", "coord_caizheng"):
-        user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one()
-        passwords[username] = secrets.token_urlsafe(9)
-        accounts.set_password(user, passwords[username])
+        created, reset = True, True
+        staff = {u.username: u for u in db.session.execute(
+            sa.select(User).where(User.username.in_([name for name, _ in STAFF]))).scalars()}
+    passwords: dict[str, str | None] = {}
+    for username, _ in STAFF:
+        passwords[username] = secrets.token_urlsafe(9) if reset else None
+        if reset:
+            accounts.set_password(staff[username], passwords[username])
     db.session.commit()
-    return passwords
+    return Seeded(created, passwords)
 
 
 def _create_county(now) -> None:
@@ -133,28 +173,97 @@ def _create_today(admin, volunteers, posts, now) -> None:
         rosters.plan(callers.load(admin.id), specs, now, tz)
     except Exception as exc:  # a demo without today's roster is still a demo
         db.session.rollback()
-        click.echo(f"(demo roster skipped: {exc})")
+        click.echo(f"(demo roster skipped: {exc})", err=True)
 
 
-@click.command("demo")
+@click.command("demo", cls=Command)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
+              help="0 picks a free port. QR codes and printed links use this port.")
+@click.option("--reset", is_flag=True, help="New passwords for the demo's console users (the old ones stop working).")
 @click.option("--no-serve", is_flag=True, help="Create the demo data and exit.")
-def demo_command(host: str, port: int, no_serve: bool):
-    """Build the schema, create a demo county and run the server on 127.0.0.1:5000."""
+@json_option
+def demo_command(host: str, port: int, reset: bool, no_serve: bool, as_json: bool):
+    """Build the schema, create a demo county and serve it on http://127.0.0.1:5000 (--port to change).
+
+    The port is bound first, so a second demo on a busy port stops before it changes anything.
+    On a database that already holds the demo county, passwords are kept unless --reset."""
     app = current_app._get_current_object()
     if config.is_production(app.config):
-        raise click.ClickException("demo refuses to run in production mode (WECHAT_APPID or REDVEST_ENV set)")
+        raise ApiError("演示不能在生产模式下运行（已设置 WECHAT_APPID 或 REDVEST_ENV=production）",
+                       code="PRODUCTION_MODE")
+    listener = None if no_serve else _bind(host, port)
+    if listener is not None:
+        port = listener.getsockname()[1]
+    base_url = f"http://{_shown_host(host)}:{port}"
+    if not os.environ.get("PUBLIC_BASE_URL"):  # dev mode: QR codes and links point at this server
+        app.config["PUBLIC_BASE_URL"] = base_url
     from flask_migrate import upgrade
-    upgrade(revision="heads")
-    passwords = seed()
-    click.echo("Red Vest demo county is ready.")
-    click.echo(f"Database: {app.config['SQLALCHEMY_DATABASE_URI']}")
-    for username, password in passwords.items():
-        click.echo(f"  console login  {username:<15} {password}")
-    click.echo("  mini-program   POST /api/mp/v1/auth/login {\"code\": \"dev:demo-volunteer-1\"}")
-    if not no_serve:
-        click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-        # app.run() is a no-op inside the flask CLI, so serve with Werkzeug directly.
-        from werkzeug.serving import run_simple
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+    with contextlib.redirect_stdout(sys.stderr):  # Alembic's log lines are not the demo's output
+        upgrade(revision="heads")
+    seeded = seed(reset=reset)
+    if listener is not None:
+        config.remember_demo(app.instance_path, app.config["PUBLIC_BASE_URL"])
+    _announce(app, base_url, seeded, as_json, serving=listener is not None)
+    if listener is not None:
+        from werkzeug.serving import make_server
+
+        # app.run() is a no-op inside the flask CLI, so serve with Werkzeug on the bound socket.
+        server = make_server(host, port, app, threaded=True, fd=listener.fileno())
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # restart right after Ctrl+C
+    try:
+        listener.bind((host, port))
+        listener.listen(128)
+    except OSError as exc:
+        listener.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ApiError(f"端口 {port} 已被占用（另一个演示可能正在运行），用 --port 换一个端口；数据未作任何改动",
+                           code="PORT_IN_USE") from None
+        raise ApiError(f"无法监听 {host}:{port}：{exc.strerror}", code="CANNOT_LISTEN") from None
+    return listener
+
+
+def _shown_host(host: str) -> str:
+    return "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+
+
+def _announce(app, base_url: str, seeded: Seeded, as_json: bool, *, serving: bool) -> None:
+    console = f"{base_url}/console/login"
+    users = [{"username": name, "role": role.split()[0], "password": seeded.passwords[name]}
+             for name, role in STAFF]
+    if as_json:
+        emit(True, {"created": seeded.created, "serving": serving, "base_url": base_url, "console_url": console,
+                    "api_url": f"{base_url}/api/mp/v1", "database": app.config["SQLALCHEMY_DATABASE_URI"],
+                    "users": users}, "")
+        return
+    click.echo("Red Vest demo county " + ("created." if seeded.created else
+                                          "already in this database: passwords unchanged (--reset for new ones)."))
+    click.echo(f"Database      {app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"Console       {console}")
+    click.echo(f"Mini-program  {base_url}/api/mp/v1  (dev mode: log in with the code dev:<any id>)")
+    click.echo("")
+    click.echo(f"  {_pad('role', 24)}{_pad('username', 16)}password")
+    for (name, role), user in zip(STAFF, users):
+        click.echo(f"  {_pad(role, 24)}{_pad(name, 16)}{user['password'] or '(unchanged)'}")
+    click.echo("")
+    click.echo(f"Serving on {base_url}/  (Ctrl+C to stop)" if serving else "Not serving (--no-serve).")
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a terminal width: a Chinese character takes two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - used)

@@ -14,13 +14,12 @@ import click
 import sqlalchemy as sa
 
 from server.cli.commands import emit, json_option
+from server.cli.failures import Group
 from server.clock import utcnow
 from server.db import db
 from server.models import Photo
-from server.evidence.photo_files import storage
-from server.evidence.storage import photo_key, thumb_key
 
-photos_cli = click.Group("photos", help="Photo evidence files.")
+photos_cli = Group("photos", help="Photo evidence files.")
 
 
 @photos_cli.command("cleanup")
@@ -30,6 +29,9 @@ photos_cli = click.Group("photos", help="Photo evidence files.")
 @json_option
 def cleanup(dry_run: bool, min_age_minutes: int, as_json: bool):
     """Delete stored files no photo row names; report rows whose files are missing."""
+    from server.evidence.photo_files import storage
+    from server.evidence.storage import photo_key, thumb_key
+
     store = storage()
     started = utcnow()
     cutoff = started - timedelta(minutes=min_age_minutes)
@@ -70,4 +72,5 @@ def cleanup(dry_run: bool, min_age_minutes: int, as_json: bool):
             + "".join(f"\n  missing: photo {m['photo_id']} {m['key']}" for m in missing))
     emit(as_json, result, text)
     if missing:  # evidence is gone: make cron say so
+        click.echo(f"错误：{len(missing)} 个照片文件缺失，需人工核查", err=True)
         raise SystemExit(1)

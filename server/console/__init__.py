@@ -34,7 +34,7 @@ NAVIGATION = [
     ("console.dashboard", "总览"), ("console.duty_now", "在岗情况"), ("console.duty_lookup", "在岗查询"),
     ("console.hours", "时长统计"), ("console.reviews_page", "审核"), ("console.posts", "岗位"),
     ("console.rosters_page", "排班"), ("console.volunteers_page", "志愿者"),
-    ("console.calendar_page", "节假日"),
+    ("console.calendar_page", "节假日"), ("console.trust_page", "可信度"), ("console.problems_page", "问题督办"),
 ]
 
 
@@ -52,3 +52,5 @@ def has_endpoint(endpoint: str) -> bool:
 
 from server.console import auth, dashboard, duty, hours, posts, reviews, rosters, volunteers  # noqa: E402,F401
 from server.console import calendar  # noqa: E402,F401  (holidays)
+from server.console import trust  # noqa: E402,F401  (trust of the record)
+from server.console import problems  # noqa: E402,F401  (problems found at posts)

@@ -48,7 +48,9 @@ def _form_fields() -> dict:
                 district_id=forms.optional_int("district_id", "片区"),
                 latitude=forms.optional_float("latitude", "纬度"),
                 longitude=forms.optional_float("longitude", "经度"),
-                radius_m=forms.optional_int("radius_m", "打卡范围"))
+                radius_m=forms.optional_int("radius_m", "打卡范围"),
+                require_photo_start=forms.checkbox("require_photo_start"),
+                scan_window=forms.checkbox("scan_window"))
 
 
 @bp.route("/posts/new", methods=["GET", "POST"])

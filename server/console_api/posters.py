@@ -12,14 +12,13 @@ Who may do what (``server.permissions``):
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from flask import request, send_file
 from flask.typing import ResponseReturnValue
 
-from qr import images
 from server import callers, permissions
 from server.checkin import serialize
-from server.checkin import posters
 from server.checkin import posts as post_service
 from server.clock import utcnow
 from server.db import db
@@ -27,6 +26,9 @@ from server.errors import BadRequest, Forbidden, NotFound, ServiceUnavailable, V
 from server.console_api import bp
 from server.inputs import query_int, string
 from server.models import District, Post
+
+if TYPE_CHECKING:  # Pillow and the poster drawing load with the first poster, not the app
+    from server.checkin import posters
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ def _printable_post(post_id: int) -> Post:
 
 
 def _send(batch: posters.Batch, kind: str, download_name: str) -> ResponseReturnValue:
+    from server.checkin import posters
+
     try:
         font_file = posters.font()
     except posters.FontMissing as exc:
@@ -61,6 +65,8 @@ def _send(batch: posters.Batch, kind: str, download_name: str) -> ResponseReturn
 
 
 def _poster(post_id: int, kind: str) -> ResponseReturnValue:
+    from server.checkin import posters
+
     post = _printable_post(post_id)
     paper = posters.paper_from(request.args.get("paper"))
     batch = posters.Batch.of([post], paper, utcnow())
@@ -82,6 +88,8 @@ def district_posters_pdf(district_id: int):
     district = db.session.get(District, district_id)
     if district is None or not permissions.may_print_posters(callers.current(), district_id):
         raise NotFound("找不到该片区")
+    from server.checkin import posters
+
     paper = posters.paper_from(request.args.get("paper"))
     batch = posters.Batch.of(posters.select(district_id=district_id), paper, utcnow())
     return _send(batch, "pdf", f"posters-district-{district_id}-{paper}.pdf")
@@ -92,12 +100,16 @@ def post_qr_png(post_id: int):
     """The bare QR code (what the poster prints when no official code is used)."""
     url = post_service.qr_url(_printable_post(post_id))
     size = query_int("size", low=200, high=4000, default=600)
+    from qr import images
+
     return images.qr_png(url, size), 200, {"Content-Type": "image/png", **_PRIVATE}
 
 
 @bp.get("/posts/<int:post_id>/qr.svg")
 def post_qr_svg(post_id: int):
     url = post_service.qr_url(_printable_post(post_id))
+    from qr import images
+
     return images.qr_svg(url), 200, {"Content-Type": "image/svg+xml; charset=utf-8", **_PRIVATE}
 
 

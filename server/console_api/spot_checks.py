@@ -14,7 +14,8 @@ _ID_MAX = 2**31 - 1
 
 def _check_json(check, tz) -> dict:
     return {"id": check.id, "post_id": check.post_id, "district_id": check.district_id, "note": check.note,
-            "created_by_id": check.created_by_id, "created_at": local_iso(check.created_at, tz),
+            "created_by_id": check.created_by_id, "automatic": check.shift_id is not None,
+            "created_at": local_iso(check.created_at, tz),
             "due_at": local_iso(check.due_at, tz)}
 
 

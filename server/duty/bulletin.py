@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import sqlalchemy as sa
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
-from server.duty import coverage
+import sqlalchemy as sa
+
+from server.duty import coverage, trust_report
 from server.checkin import hours as rules
 from server.duty import rankings
-from server.clock import local_iso
+from server.clock import day_bounds, local_date, local_iso
 from server.db import db
 from server.errors import ValidationError
-from server.models import Shift
-from server.pdf_font import a4_with_cjk
+from server.models import Problem, Shift
+from server.problems import deadlines
+
+if TYPE_CHECKING:  # fpdf2 and fontTools load when a bulletin is drawn, not with the app
+    from fpdf import FPDF
 
 s = Shift.__table__.c
 RED, INK, GREY, BAR = (200, 16, 46), (34, 34, 34), (110, 110, 110), (214, 64, 69)
@@ -52,6 +56,8 @@ def figures(week: str, now: datetime, tz, grace_minutes: int) -> dict:
         "volunteers": db.session.execute(sa.select(sa.func.count(sa.distinct(s.volunteer_id))).where(
             counted, s.credited_minutes > 0)).scalar_one(),
         "persuasions": int(db.session.execute(sa.select(sa.func.sum(s.persuasions)).where(counted)).scalar() or 0),
+        "questionnaires": int(db.session.execute(sa.select(sa.func.sum(s.questionnaires)).where(counted)).scalar()
+                              or 0),
         "coverage": report["totals"],
     }
     return {
@@ -65,6 +71,25 @@ def figures(week: str, now: datetime, tz, grace_minutes: int) -> dict:
         "posts_missed": [{**row, "dates": [d.isoformat() for d in row["dates"]]}
                          for row in coverage.missed_by_post(report["slots"])],
         "districts": report["districts"],
+        "trust_units": trust_report.report(None, first, last)["units"],
+        "problems": _problems(first, last, now, tz, units),
+    }
+
+
+def _problems(first: date, last: date, now: datetime, tz, units: list[dict]) -> dict:
+    """Problems overdue at the end of the week by unit, and each unit's on-time fix rate
+    (the figures the rankings carry)."""
+    judged = deadlines.as_of(last, local_date(now, tz))
+    begins, ends = day_bounds(first, last, tz)
+    reported = db.session.execute(sa.select(sa.func.count()).select_from(Problem).where(
+        Problem.created_at >= begins, Problem.created_at < ends)).scalar_one()
+    return {
+        "reported": reported,
+        "as_of": judged.isoformat(),
+        "overdue_by_unit": deadlines.overdue_by_unit(judged, tz),
+        "on_time_by_unit": [{"unit": row["unit"], "problems_due": row["problems_due"],
+                             "problems_on_time": row["problems_on_time"], "on_time_rate": row["on_time_rate"]}
+                            for row in units if row["problems_due"]],
     }
 
 
@@ -113,7 +138,7 @@ def lines(data: dict) -> list[tuple[str, object]]:
         ("subtitle", f"{_md(data['from'])}（星期一）至{_md(data['to'])}（星期日）　生成于 {generated}"),
         ("heading", "一、总体情况"),
         ("para", f"本周共有志愿者 {totals['volunteers']} 人上岗 {totals['shifts']} 人次，累计服务 "
-                 f"{totals['hours']:.2f} 小时，劝导 {totals['persuasions']} 人次。"),
+                 f"{totals['hours']:.2f} 小时，劝导 {totals['persuasions']} 人次，发放问卷 {totals['questionnaires']} 份。"),
         ("para", f"排班 {cov['slots']} 个时段，其中按时到岗 {cov['covered']} 个、部分到岗 {cov['partial']} 个、"
                  f"空岗 {cov['missed']} 个；排班覆盖率 {_percent(cov['share'])}"
                  f"（计划 {cov['planned_person_minutes']} 人·分钟，实到 {cov['covered_person_minutes']} 人·分钟）。"),
@@ -136,6 +161,29 @@ def lines(data: dict) -> list[tuple[str, object]]:
             out.append(("item", f"{row['post']['code']} {row['post']['name']}：空岗 {row['missed']} 次（{dates}）"))
     else:
         out.append(("para", "本周没有空岗。"))
+    out.append(("heading", "五、扫码记录可信度"))
+    if data.get("trust_units"):
+        out += [("item", trust_report.unit_line(row)) for row in data["trust_units"]]
+    else:
+        out.append(("para", "本周没有扫码上岗记录。"))
+    return out + _problem_lines(data["problems"])
+
+
+def _problem_lines(problems: dict) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = [("heading", "六、问题整改督办"), ("para", f"本周志愿者上报问题 {problems['reported']} 个。")]
+    for row in problems["on_time_by_unit"]:
+        out.append(("item", f"{row['unit']['name']}：本周到期 {row['problems_due']} 个，按期整改 "
+                            f"{row['problems_on_time']} 个，按期整改率 {_percent(row['on_time_rate'])}"))
+    if not problems["overdue_by_unit"]:
+        out.append(("para", f"截至{_md(problems['as_of'])}，没有逾期未整改的问题。"))
+        return out
+    out.append(("para", f"截至{_md(problems['as_of'])}逾期未整改的问题："))
+    for unit in problems["overdue_by_unit"]:
+        out.append(("para", f"{unit['unit']['name']}（{len(unit['problems'])} 个）"))
+        for item in unit["problems"]:
+            where = f"{item['post']}，" if item["post"] else ""
+            out.append(("item", f"【{item['category']}】{item['description']}（{where}期限 {_md(item['deadline'])}，"
+                                f"逾期 {item['days_overdue']} 天）"))
     return out
 
 
@@ -143,6 +191,8 @@ def render(data: dict, font_file: str | None = None) -> bytes:
     content = lines(data)
     text = "".join(value if isinstance(value, str) else "".join(label + f"{hours:.1f}" for label, hours in value)
                    for _, value in content) + "0123456789.%—"
+    from server.pdf_font import a4_with_cjk
+
     with a4_with_cjk(text, font_file) as pdf:
         pdf.set_title(f"督查通报 {data['week']}")
         pdf.set_margins(18, 16, 18)

@@ -8,7 +8,9 @@
   against the target head count, each as a fraction (1.0 = met, may exceed);
   their mean when both targets are set. Only for a calendar month;
 - slot coverage: the share of planned person-minutes covered in the slots the
-  unit is responsible for (server/duty/coverage.py).
+  unit is responsible for (server/duty/coverage.py);
+- beside them, unranked: the on-time rate of the problems assigned to the unit
+  with a deadline in the period (server/problems/deadlines.py).
 
 Each measure ranks units from best (1) down, ties sharing a rank; a unit
 without a figure (no members, no target, no slots) is unranked on it. The
@@ -24,9 +26,11 @@ from server import permissions
 from server.duty import coverage
 from server.checkin import hours as rules
 from server.callers import Caller
+from server.clock import county_zone, local_date
 from server.db import db
 from server.errors import Forbidden, NotFound, ValidationError
 from server.models import Shift, Unit, UnitTarget, User
+from server.problems import deadlines
 
 s = Shift.__table__.c
 MEASURES = ("hours_per_member", "attainment", "slot_coverage")
@@ -63,10 +67,16 @@ def rank_units(caller: Caller | None, first: date, last: date, now: datetime, gr
     measured = coverage.measure(coverage.slots(None, first, last), now, grace_minutes)
     by_unit = coverage.summarize([row for row in measured if row["unit_id"] is not None], "unit_id")
 
+    tz = county_zone()
+    on_time = deadlines.on_time_by_unit(first, last, local_date(now, tz), tz)
+
     rows = []
     for unit in units:
         row = _figures(unit, members.get(unit.id, 0), minutes.get(unit.id, 0), active.get(unit.id, 0),
                        targets.get(unit.id), by_unit.get(unit.id))
+        # Beside the hours, not among the ranked measures: how the unit handles the problems
+        # assigned to it (server/problems/deadlines.py).
+        row.update(on_time.get(unit.id) or deadlines.no_problems_due())
         rows.append(row)
     _rank(rows)
     if caller is None or caller.sees_everything:

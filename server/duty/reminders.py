@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from server.wechat.access_token import AccessTokens, errcode_of
-from server.wechat.client import WechatError
+from server.wechat import subscribe
+from server.wechat.access_token import AccessTokens
 from server.db import db
 from server.errors import ValidationError
 from server.models import DutySlot, Post, ReminderConsent, SlotAssignment, SlotReminder, User
@@ -32,9 +32,7 @@ from server.models import DutySlot, Post, ReminderConsent, SlotAssignment, SlotR
 log = logging.getLogger(__name__)
 
 assign_t, slots_t, reminders_t = SlotAssignment.__table__, DutySlot.__table__, SlotReminder.__table__
-SEND_PATH = "/cgi-bin/message/subscribe/send"
-REFUSED = 43101
-THING_MAX = 20  # characters a template "thing" value may hold
+SEND_PATH, REFUSED, THING_MAX = subscribe.SEND_PATH, subscribe.REFUSED, subscribe.THING_MAX
 
 
 @dataclass(frozen=True)
@@ -108,15 +106,10 @@ def _claim(slot_id: int, volunteer_id: int, now: datetime, result: str) -> bool:
 
 
 def _send(tokens: AccessTokens, row, settings: Settings) -> tuple[str, int | None]:
-    try:
-        response = tokens.post(SEND_PATH, message(row, settings))
-    except WechatError:
-        return "unreachable", None
-    errcode = errcode_of(response)
-    if errcode in (0, None):
-        return "sent", None
-    log.warning("subscribe/send slot=%s volunteer=%s errcode=%s", row.slot_id, row.volunteer_id, errcode)
-    return ("refused" if errcode == REFUSED else "failed"), errcode
+    result, errcode = subscribe.send(tokens, message(row, settings))
+    if errcode is not None:
+        log.warning("subscribe/send slot=%s volunteer=%s errcode=%s", row.slot_id, row.volunteer_id, errcode)
+    return result, errcode
 
 
 def message(row, settings: Settings) -> dict:

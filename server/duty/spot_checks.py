@@ -23,6 +23,7 @@ from server.checkin import geo
 from server.evidence import photos
 from server.callers import Caller
 from server.db import db
+from server.duty import presence_checks
 from server.duty.on_duty import s
 from server.errors import Conflict, Forbidden, NotFound, ValidationError
 from server.models import District, Photo, Post, Shift, SpotCheck, SpotCheckTask, User
@@ -94,7 +95,9 @@ def get(caller: Caller, check_id: int, now: datetime) -> dict:
 def recent(caller: Caller, limit: int = 50) -> list[SpotCheck]:
     if not permissions.may_run_spot_checks(caller):
         raise Forbidden("督查抽查仅限领导和管理员查看", code="FORBIDDEN")
-    return list(db.session.execute(sa.select(SpotCheck).order_by(SpotCheck.created_at.desc(), SpotCheck.id.desc())
+    # The server's presence checks (one per picked shift) would bury the leaders' own.
+    return list(db.session.execute(sa.select(SpotCheck).where(SpotCheck.shift_id.is_(None))
+                                   .order_by(SpotCheck.created_at.desc(), SpotCheck.id.desc())
                                    .limit(limit)).scalars())
 
 
@@ -113,8 +116,11 @@ def _photos(photo_ids: list[int], now: datetime) -> dict[int, dict]:
 
 # --- the volunteer's side --------------------------------------------------------------
 
-def tasks_for(caller: Caller, now: datetime, days: int = 7) -> list[dict]:
-    """The caller's spot-check tasks of the last days, open ones first."""
+def tasks_for(caller: Caller, now: datetime, days: int = 7, *, answer_minutes: int | None = None) -> list[dict]:
+    """The caller's spot-check tasks of the last days, open ones first. With ``answer_minutes``,
+    the caller's presence checks now due are raised first (presence_checks.py)."""
+    if answer_minutes is not None:
+        presence_checks.raise_due(now, answer_minutes, caller.id)
     settle(now)
     rows = db.session.execute(
         sa.select(tasks_t, Post.name.label("post_name"), Post.code.label("post_code"), SpotCheck.note,
@@ -144,14 +150,14 @@ def answer(caller: Caller, task_id: int, photo: bytes, latitude: float, longitud
     stored, _ = photos.upload(caller, task["shift_id"], photo, "duty", latitude, longitude, now)
     captured_at = db.session.execute(sa.select(Photo.captured_at).where(Photo.id == stored["id"])).scalar()
     result = "answered" if now <= task["due_at"] else "late"
+    live = is_live(captured_at, check_created, now)
     updated = db.session.execute(sa.update(tasks_t).where(
         tasks_t.c.id == task_id, tasks_t.c.answered_at.is_(None)).values(
         answered_at=now, latitude=latitude, longitude=longitude, accuracy=accuracy,
         distance_m=round(fence.distance_m, 1), inside_geofence=fence.inside, photo_id=stored["id"],
-        photo_captured_at=captured_at, result=result,
-        photo_live=captured_at is None or captured_at >= check_created - LIVE_TOLERANCE))
+        photo_captured_at=captured_at, result=result, photo_live=live))
     if updated.rowcount == 1:
-        _mark_shift(task["shift_id"], result, now, caller.id)
+        _mark_shift(task["shift_id"], result, now, caller.id, live=live)
     db.session.commit()
     return dict(db.session.execute(sa.select(tasks_t).where(tasks_t.c.id == task_id)).mappings().one())
 
@@ -170,6 +176,13 @@ def settle(now: datetime) -> int:
     return len(overdue)
 
 
-def _mark_shift(shift_id: int, result: str, now: datetime, actor_id: int | None) -> None:
-    shift_flags.raise_flags(shift_id, shift_flags.current(shift_id), [_FLAGS[result]], now, actor_id=actor_id,
+def is_live(captured_at: datetime | None, asked_at: datetime, now: datetime) -> bool:
+    """Taken for this check: the camera dates it between the question and the answer (give or
+    take the phone clock's drift). No capture time at all proves nothing, so it is not live."""
+    return captured_at is not None and asked_at - LIVE_TOLERANCE <= captured_at <= now + LIVE_TOLERANCE
+
+
+def _mark_shift(shift_id: int, result: str, now: datetime, actor_id: int | None, *, live: bool = True) -> None:
+    flags = [_FLAGS[result]] + ([] if live else ["spot_check_photo_not_live"])
+    shift_flags.raise_flags(shift_id, shift_flags.current(shift_id), flags, now, actor_id=actor_id,
                             action="spot_check")

@@ -93,7 +93,7 @@ def record_verdict(trace_id: str, suggest: str, label: str | None, now: datetime
             db.session.execute(sa.update(photos_t).where(photos_t.c.id == photo.id).values(
                 check_status="done", check_verdict=suggest, check_label=str(label)[:16] if label else None,
                 checked_at=now))
-            if suggest == "risky":
+            if suggest == "risky" and photo.shift_id is not None:  # a problem's photo raises no shift flag
                 shift = db.session.execute(
                     sa.select(shifts_t.c.status, shifts_t.c.flags, shifts_t.c.review_state)
                     .where(shifts_t.c.id == photo.shift_id).with_for_update()).mappings().one()

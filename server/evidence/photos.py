@@ -22,24 +22,28 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
 
 from server import permissions
-from server.checkin import shift_flags
+from server.checkin import post_rules, shift_flags
 from server.evidence import photo_check
 from server.evidence import photo_urls
 from server.callers import Caller, require_active
 from server.clock import local_iso, zone
 from server.db import db, write_lock
 from server.errors import Conflict, NotFound, ValidationError
-from server.evidence.imaging import ProcessedPhoto, is_near_duplicate, process_photo
 from server.models import Photo, Shift
 from server.models.photos import PHOTO_KINDS
 from server.evidence.storage import Storage, photo_key, thumb_key
+
+if TYPE_CHECKING:  # Pillow loads with the first upload, not with the app
+    from server.evidence.imaging import ProcessedPhoto
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,9 @@ def _storage() -> Storage:
     return storage()
 
 
+current_settings, current_storage = _settings, _storage  # for evidence of problems (server.problems)
+
+
 # --- upload -------------------------------------------------------------------
 
 def upload(caller: Caller, shift_id: int, data: bytes, kind: str, latitude: float | None,
@@ -104,29 +111,49 @@ def upload(caller: Caller, shift_id: int, data: bytes, kind: str, latitude: floa
     _check_limit(shift_id, settings)
     db.session.rollback()  # end the read transaction before the image work
 
+    from server.evidence.imaging import process_photo
+
     photo = process_photo(data, max_pixels=settings.max_pixels)
+    row = row_values(photo, settings, uploader_id=caller.id, kind=kind, latitude=latitude,
+                     longitude=longitude, now=now, shift_id=shift_id)
+    new_flags = _reuse_flags(shift, photo, now, settings) + _time_flags(shift, row["captured_at"], now, settings)
+    db.session.rollback()
+    row["id"] = keep(store, photo, lambda: _insert(caller, shift_id, row, new_flags, now, settings))
+    submit_check(row["id"], now)
+    return entry(row, now, settings), True
+
+
+def row_values(photo: ProcessedPhoto, settings: Settings, *, uploader_id: int, kind: str,
+               latitude: float | None, longitude: float | None, now: datetime, **subject: int) -> dict:
+    """The photos row of a processed upload; ``subject`` names what it is evidence of
+    (shift_id=... or problem_id=...)."""
     captured_at = photo.capture_time(settings.tz)
     captured_at = captured_at.astimezone(timezone.utc) if captured_at is not None else None
-    new_flags = _reuse_flags(shift, photo, now, settings) + _time_flags(shift, captured_at, now, settings)
-    db.session.rollback()
-
-    row = dict(
-        shift_id=shift_id, uploader_id=caller.id, kind=kind, sha256=photo.sha256,
+    return dict(
+        **subject, uploader_id=uploader_id, kind=kind, sha256=photo.sha256,
         source_sha256=photo.source_sha256, dhash=_signed(photo.dhash), width=photo.width,
         height=photo.height, bytes=photo.size_bytes, captured_at=captured_at,
         exif_lat=photo.gps.lat if photo.gps else None, exif_lng=photo.gps.lng if photo.gps else None,
         latitude=latitude, longitude=longitude, created_at=now, check_status="none",
     )
+
+
+def keep(store: Storage, photo: ProcessedPhoto, write: Callable[[], int]) -> int:
+    """Steps 3 and 4: store both files completely, then ``write`` the row (returning its id).
+    If anything fails the files go again, unless another row already names them."""
     try:
         store.put(photo_key(photo.sha256), photo.jpeg, "image/jpeg")
         store.put(thumb_key(photo.sha256), photo.thumbnail, "image/jpeg")
-        row["id"] = _insert(caller, shift_id, row, new_flags, now, settings)
+        return write()
     except BaseException:
         _discard_files(store, photo.sha256)
         raise
+
+
+def submit_check(photo_id: int, now: datetime) -> None:
+    """WeChat's content check of a stored photo, when configured."""
     if photo_check.enabled(current_app.config):
-        photo_check.submit(current_app.config, row["id"], now)
-    return entry(row, now, settings), True
+        photo_check.submit(current_app.config, photo_id, now)
 
 
 def _own_shift(caller: Caller, shift_id: int) -> dict:
@@ -182,17 +209,28 @@ def _insert(caller: Caller, shift_id: int, row: dict, new_flags: list[str], now:
             # uploads to one shift count each other, and their flag updates not
             # overwrite each other.
             shift = db.session.execute(
-                sa.select(shifts_t.c.status, shifts_t.c.ended_at, shifts_t.c.flags, shifts_t.c.review_state)
+                sa.select(shifts_t.c.status, shifts_t.c.started_at, shifts_t.c.ended_at, shifts_t.c.flags,
+                          shifts_t.c.review_state)
                 .where(shifts_t.c.id == shift_id).with_for_update()).mappings().one()
             _check_window(shift, now, settings)
             _check_limit(shift_id, settings)
             photo_id = db.session.execute(sa.insert(photos_t).values(row)).inserted_primary_key[0]
+            shift = _settle_start_photo(shift_id, dict(shift), row, now)
             raise_flags(shift_id, shift, new_flags, now, actor_id=caller.id)
             db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return photo_id
+
+
+def _settle_start_photo(shift_id: int, shift: dict, row: dict, now: datetime) -> dict:
+    """A post that requires a start photo (post_rules.py): this one may be it."""
+    settled = post_rules.start_photo_arrived(shift, row["kind"], row["captured_at"], now)
+    if settled is None:
+        return shift
+    db.session.execute(sa.update(shifts_t).where(shifts_t.c.id == shift_id).values(**settled))
+    return {**shift, **settled}
 
 
 def raise_flags(shift_id: int, shift: dict, new_flags: list[str], now: datetime, *,
@@ -247,6 +285,8 @@ def _reuse_flags(shift: dict, photo: ProcessedPhoto, now: datetime, settings: Se
     around = (sa.select(photos_t.c.dhash).join(shifts_t, shifts_t.c.id == photos_t.c.shift_id)
               .where(sa.or_(*nearby), shifts_t.c.started_at >= since, *recent))
     hashes = db.session.execute(sa.union(mine, around)).scalars()
+    from server.evidence.imaging import is_near_duplicate
+
     return ["photo_reused"] if any(is_near_duplicate(photo.dhash, h) for h in hashes) else []
 
 

@@ -12,3 +12,4 @@ from server.models.rosters import (  # noqa: F401
 from server.models.wechat import WechatToken  # noqa: F401
 from server.models.wxacode import WxaCode  # noqa: F401
 from server.models.calendar import CalendarDay  # noqa: F401
+from server.models.problems import Problem, ProblemCategory  # noqa: F401

@@ -1,4 +1,5 @@
-"""Photo evidence of a shift. The files live in storage (server/evidence/storage.py),
+"""Photo evidence of a shift, or of a problem found at a post (before and after its fix).
+The files live in storage (server/evidence/storage.py),
 named by the SHA-256 of the stored JPEG; this row is what makes a file part of
 the record. Several rows may name the same file (the same picture sent twice),
 so a file is only ever deleted when no row names it."""
@@ -8,7 +9,8 @@ import sqlalchemy as sa
 
 from server.db import UTCDateTime, db
 
-PHOTO_KINDS = ("start", "duty", "end")
+PHOTO_KINDS = ("start", "duty", "end")  # of a shift
+PROBLEM_PHOTO_KINDS = ("before", "after")  # of a problem: as reported, and as fixed
 # none: not submitted; pending: submitted, waiting for WeChat's verdict;
 # done: verdict recorded; failed: WeChat refused the submission.
 CHECK_STATUSES = ("none", "pending", "done", "failed")
@@ -17,7 +19,8 @@ CHECK_STATUSES = ("none", "pending", "done", "failed")
 class Photo(db.Model):
     __tablename__ = "photos"
     id = sa.Column(sa.Integer, primary_key=True)
-    shift_id = sa.Column(sa.Integer, sa.ForeignKey("shifts.id"), nullable=False, index=True)
+    shift_id = sa.Column(sa.Integer, sa.ForeignKey("shifts.id"), index=True)
+    problem_id = sa.Column(sa.Integer, sa.ForeignKey("problems.id"), index=True)
     uploader_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
     kind = sa.Column(sa.String(8), nullable=False, default="duty")
     sha256 = sa.Column(sa.String(64), nullable=False, index=True)  # of the stored JPEG: its storage key
@@ -47,7 +50,11 @@ class Photo(db.Model):
     __table_args__ = (
         # Near-duplicate search compares hashes of one volunteer's recent photos.
         sa.Index("ix_photos_uploader_created", "uploader_id", "created_at"),
-        sa.CheckConstraint(sa.text("kind IN ('start','duty','end')"), name="kind"),
+        sa.CheckConstraint(sa.text("kind IN ('start','duty','end','before','after')"), name="kind"),
+        # Evidence of exactly one thing: a shift (start/duty/end) or a problem (before/after).
+        sa.CheckConstraint(sa.text("(shift_id IS NOT NULL AND problem_id IS NULL AND kind IN ('start','duty','end'))"
+                                   " OR (problem_id IS NOT NULL AND shift_id IS NULL AND kind IN ('before','after'))"),
+                           name="subject"),
         sa.CheckConstraint(sa.text("check_status IN ('none','pending','done','failed')"), name="check_status"),
         sa.CheckConstraint(sa.text("width > 0 AND height > 0 AND bytes > 0"), name="size"),
     )

@@ -23,6 +23,10 @@ class Post(db.Model):
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     qr_version = sa.Column(sa.Integer, nullable=False, default=1)
     created_at = sa.Column(UTCDateTime, nullable=False)
+    # Stricter rules a county may set per post (issue 19): a shift stays pending until a camera
+    # photo arrives within minutes of the start scan; scans are checked against the roster.
+    require_photo_start = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    scan_window = sa.Column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
 
     __table_args__ = (
         sa.CheckConstraint(sa.text("kind IN ('intersection','park','community','street','other')"), name="kind"),

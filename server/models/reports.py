@@ -19,7 +19,7 @@ _c = Shift.__table__.c
 ix_shifts_report_by_date = sa.Index(
     "ix_shifts_report_by_date",
     _c.local_date, _c.unit_id, _c.post_id, _c.status, _c.review_state, _c.source,
-    _c.volunteer_id, _c.credited_minutes, _c.persuasions,
+    _c.volunteer_id, _c.credited_minutes, _c.persuasions, _c.questionnaires,
     sqlite_where=sa.text(FINISHED_SQL), postgresql_where=sa.text(FINISHED_SQL),
 )
 
@@ -28,7 +28,7 @@ ix_shifts_report_by_date = sa.Index(
 ix_shifts_report_by_volunteer = sa.Index(
     "ix_shifts_report_by_volunteer",
     _c.volunteer_id, _c.local_date, _c.status, _c.review_state, _c.source,
-    _c.credited_minutes, _c.persuasions, _c.unit_id, _c.post_id,
+    _c.credited_minutes, _c.persuasions, _c.questionnaires, _c.unit_id, _c.post_id,
     sqlite_where=sa.text(FINISHED_SQL), postgresql_where=sa.text(FINISHED_SQL),
 )
 

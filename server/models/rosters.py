@@ -105,7 +105,9 @@ class SpotCheck(db.Model):
     post_id = sa.Column(sa.Integer, sa.ForeignKey("posts.id"))
     district_id = sa.Column(sa.Integer, sa.ForeignKey("districts.id"))
     note = sa.Column(sa.String(200))
-    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))  # NULL: the server's presence check
+    # A presence check (server/duty/presence_checks.py) asks one shift; unique, so two runs raise it once.
+    shift_id = sa.Column(sa.Integer, sa.ForeignKey("shifts.id"), unique=True)
     created_at = sa.Column(UTCDateTime, nullable=False)
     due_at = sa.Column(UTCDateTime, nullable=False)
 

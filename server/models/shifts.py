@@ -42,6 +42,9 @@ class Shift(db.Model):
     end_distance_m = sa.Column(sa.Float)
     credited_minutes = sa.Column(sa.Integer, nullable=False, default=0)
     persuasions = sa.Column(sa.Integer, nullable=False, default=0)
+    # Survey questionnaires handed out (问卷份数). A server default only: the scan path's
+    # prepared INSERTs bind exactly the columns they name, so a Python default would be NULL there.
+    questionnaires = sa.Column(sa.Integer, nullable=False, server_default="0")
     note = sa.Column(sa.String(500))
     flags = sa.Column(sa.JSON, nullable=False, default=list)
     review_state = sa.Column(sa.String(16), nullable=False, default="none")
@@ -49,6 +52,13 @@ class Shift(db.Model):
     original_minutes = sa.Column(sa.Integer)
     client_request_id = sa.Column(sa.String(64))
     created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+    # When the server will ask for proof of presence (an automatic spot check), drawn at
+    # scan-in for a share of shifts (PRESENCE_CHECK_RATE); server/duty/presence_checks.py raises it.
+    presence_check_at = sa.Column(UTCDateTime)
+    # The start and end points rounded to 6 decimals, as one integer (location_signals.point_key),
+    # so "the same point on another day" is an index seek, however many scans share a point.
+    start_point = sa.Column(sa.BigInteger)
+    end_point = sa.Column(sa.BigInteger)
 
     __table_args__ = (
         # The rule "one open shift per volunteer" lives in the database: two
@@ -61,12 +71,21 @@ class Shift(db.Model):
         sa.Index("ix_shifts_volunteer_started", "volunteer_id", "started_at"),
         sa.Index("ix_shifts_post_started", "post_id", "started_at"),
         sa.Index("ix_shifts_status_started", "status", "started_at"),
+        # The same point on another day (server/checkin/scan_history.py).
+        sa.Index("ix_shifts_start_point", "start_point", "local_date"),
+        # partial: a scan-in (the hot INSERT, no end yet) leaves it alone
+        sa.Index("ix_shifts_end_point", "end_point", "local_date",
+                 sqlite_where=sa.text("end_point IS NOT NULL"), postgresql_where=sa.text("end_point IS NOT NULL")),
+        sa.Index("ix_shifts_presence_check", "presence_check_at",
+                 sqlite_where=sa.text("status = 'open' AND presence_check_at IS NOT NULL"),
+                 postgresql_where=sa.text("status = 'open' AND presence_check_at IS NOT NULL")),
         sa.CheckConstraint(sa.text("status IN ('open','closed','auto_closed','voided')"), name="status"),
         sa.CheckConstraint(sa.text("review_state IN ('none','pending','approved','adjusted','rejected')"),
                            name="review_state"),
         sa.CheckConstraint(sa.text("ended_at IS NULL OR ended_at >= started_at"), name="ends_after_start"),
         sa.CheckConstraint(sa.text("(status = 'open') = (ended_at IS NULL)"), name="open_has_no_end"),
         sa.CheckConstraint(sa.text("credited_minutes >= 0 AND persuasions >= 0"), name="non_negative"),
+        sa.CheckConstraint(sa.text("questionnaires >= 0"), name="questionnaires"),
     )
 
     volunteer = db.relationship("User", foreign_keys=[volunteer_id])

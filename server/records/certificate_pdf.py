@@ -4,14 +4,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from fpdf import FPDF
-from fpdf.enums import WrapMode
+from typing import TYPE_CHECKING
 
-from qr.images import qr_image
 from server.checkin import hours as rules
 from server.records.certificates import STAR_NAMES
 from server.models import Certificate
-from server.pdf_font import a4_with_cjk
+
+if TYPE_CHECKING:  # fpdf2 and fontTools load when a certificate is drawn, not with the app
+    from fpdf import FPDF
 
 RED = (200, 16, 46)
 INK = (34, 34, 34)
@@ -59,6 +59,8 @@ def _table(certificate: Certificate) -> list[tuple[str, str]]:
 def render(certificate: Certificate, url: str, font_file: str | None = None) -> bytes:
     lines, table = _lines(certificate), _table(certificate)
     text = "".join(lines.values()) + "".join(a + b for a, b in table) + NOTE + url + "　扫码核验0123456789.:-/"
+    from server.pdf_font import a4_with_cjk
+
     with a4_with_cjk(text, font_file) as pdf:
         pdf.set_auto_page_break(False)
         pdf.set_title(f"志愿服务时长证明 {certificate.number}")
@@ -83,6 +85,10 @@ def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
 
 
 def _draw(pdf: FPDF, certificate: Certificate, lines: dict, table: list, url: str) -> None:
+    from fpdf.enums import WrapMode
+
+    from qr.images import qr_image
+
     pdf.set_draw_color(*RED)
     pdf.set_line_width(1.2)
     pdf.rect(12, 12, 186, 273)

@@ -16,11 +16,6 @@ from datetime import date, datetime
 from typing import IO, Callable, Iterable, Iterator
 from urllib.parse import quote
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from server.records.reports import HoursReport
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -88,8 +83,6 @@ def write_csv(table: Table, fp: IO[bytes]) -> None:
         fp.write(chunk.encode("utf-8"))
 
 
-_BOLD = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 _FORMATS = {"hours": "0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
 # openpyxl formats dates and times by itself; building a styled cell per value costs a third
 # of a 100,000-row export, so only the hours column gets one of its own.
@@ -98,6 +91,13 @@ _ROW_FORMATS = {"hours": "0.00"}
 
 def write_xlsx(table: Table, fp: IO[bytes] | str) -> None:
     """One sheet: header, rows, totals; widths set; values only."""
+    # openpyxl loads here, not with the app: most commands and requests never write a workbook.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    bold, header_fill = Font(bold=True), PatternFill("solid", fgColor="F2DCDB")
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_sheet_title(table.title))
     for index, column in enumerate(table.columns, start=1):
@@ -106,7 +106,7 @@ def write_xlsx(table: Table, fp: IO[bytes] | str) -> None:
     header = []
     for column in table.columns:
         cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        cell.font, cell.fill = bold, header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         header.append(cell)
     sheet.append(header)
@@ -125,7 +125,7 @@ def write_xlsx(table: Table, fp: IO[bytes] | str) -> None:
         cells = []
         for column in table.columns:
             cell = WriteOnlyCell(sheet, value=totals.get(column.field))
-            cell.font = _BOLD
+            cell.font = bold
             if column.kind in _FORMATS:
                 cell.number_format = _FORMATS[column.kind]
             cells.append(cell)
@@ -161,6 +161,7 @@ _METRIC_COLUMNS = [
     Column("hours", "计入时长（小时）", 14, "hours"),
     Column("shift_count", "上岗次数", 10, "int"),
     Column("persuasions", "劝导人次", 10, "int"),
+    Column("questionnaires", "问卷份数", 10, "int"),
     Column("volunteers", "参与人数", 10, "int"),
     Column("pending_shift_count", "待审核次数", 11, "int"),
     Column("pending_minutes", "待审核时长（分钟）", 16, "int"),
@@ -219,6 +220,7 @@ RECORD_COLUMNS = [
     Column("hours", "计入时长（小时）", 14, "hours"),
     Column("source", "来源", 8),
     Column("persuasions", "劝导人次", 10, "int"),
+    Column("questionnaires", "问卷份数", 10, "int"),
     Column("status", "状态", 14),
     Column("review", "审核", 10),
     Column("original_minutes", "调整前时长（分钟）", 16, "int"),

@@ -35,7 +35,7 @@ s = Shift.__table__.c
 posts_t, units_t, users_t, districts_t = Post.__table__, Unit.__table__, User.__table__, District.__table__
 
 METRICS = ("scanned_minutes", "manual_minutes", "credited_minutes", "hours", "shift_count", "persuasions",
-           "volunteers", "pending_shift_count", "pending_minutes")
+           "questionnaires", "volunteers", "pending_shift_count", "pending_minutes")
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ _FINISHED = rules.finished(Shift.__table__)
 _NOT_REJECTED = s.review_state.in_((*rules.COUNTED_REVIEW_STATES, "pending"))
 _PENDING = s.review_state == "pending"
 _COUNTED = s.review_state != "pending"
-ADDITIVE = ("scanned_minutes", "manual_minutes", "shift_count", "persuasions", "pending_shift_count",
+ADDITIVE = ("scanned_minutes", "manual_minutes", "shift_count", "persuasions", "questionnaires", "pending_shift_count",
             "pending_minutes")
 
 
@@ -138,6 +138,7 @@ def _metric_columns(*, distinct_volunteers: bool = True) -> list:
         total(sa.and_(_COUNTED, s.source != "scan"), s.credited_minutes).label("manual_minutes"),
         total(_COUNTED, 1).label("shift_count"),
         total(_COUNTED, s.persuasions).label("persuasions"),
+        total(_COUNTED, s.questionnaires).label("questionnaires"),
         total(_PENDING, 1).label("pending_shift_count"),
         total(_PENDING, s.credited_minutes).label("pending_minutes"),
     ]
@@ -160,6 +161,7 @@ def _figures(row) -> dict:
         "hours": rules.as_hours(scanned + manual),
         "shift_count": get("shift_count"),
         "persuasions": get("persuasions"),
+        "questionnaires": get("questionnaires"),
         "volunteers": get("volunteers"),
         "pending_shift_count": get("pending_shift_count"),
         "pending_minutes": get("pending_minutes"),
@@ -171,7 +173,7 @@ def _as_totals(sums: dict, volunteers: int) -> dict:
     return {"key": None, "name": "合计", "scanned_minutes": sums["scanned_minutes"],
             "manual_minutes": sums["manual_minutes"], "credited_minutes": credited,
             "hours": rules.as_hours(credited), "shift_count": sums["shift_count"],
-            "persuasions": sums["persuasions"], "volunteers": volunteers,
+            "persuasions": sums["persuasions"], "questionnaires": sums["questionnaires"], "volunteers": volunteers,
             "pending_shift_count": sums["pending_shift_count"], "pending_minutes": sums["pending_minutes"]}
 
 

@@ -35,7 +35,14 @@ FLAG_LABELS = {
     "too_short": "时长不足", "capped": "超过上限已封顶", "auto_closed": "未下岗自动结束",
     "outside_geofence_end": "下岗时不在岗位范围", "photo_reused": "照片重复使用",
     "photo_time_mismatch": "照片时间不符", "no_photo": "缺少照片", "manual": "补录",
-    "correction_requested": "志愿者申请更正", "offline_sync": "离线扫码后补传",
+    "correction_requested": "志愿者申请更正",
+    "photo_content_risky": "照片内容存疑", "spot_check_unanswered": "督查抽查未回复",
+    "spot_check_photo_not_live": "抽查照片非现场拍摄",
+    "location_at_post_exact": "位置与岗位坐标完全一致", "location_repeated": "位置与另一天完全相同",
+    "location_static": "上下岗位置完全不变", "location_jump": "位置跳变（超过 120 公里/小时）",
+    "accuracy_implausible": "定位精度异常", "persuasions_implausible": "劝导人次不合理",
+    "unrostered": "不在排班时段", "start_photo_pending": "等待上岗照片", "no_start_photo": "缺少上岗照片",
+    "offline_sync": "离线扫码后补传",
 }
 
 # What a post is for decides the activity (志愿服务项目) a shift served.
@@ -49,8 +56,8 @@ ACTIVITY_BY_KIND = {
 
 _COLUMNS = (
     s.id, s.local_date, s.started_at, s.ended_at, s.status, s.source, s.credited_minutes, s.persuasions,
-    s.note, s.flags, s.review_state, s.review_reason, s.original_minutes, s.volunteer_id, s.unit_id,
-    s.post_id, users_t.c.name.label("volunteer_name"), users_t.c.phone, units_t.c.name.label("unit_name"),
+    s.questionnaires, s.note, s.flags, s.review_state, s.review_reason, s.original_minutes, s.volunteer_id,
+    s.unit_id, s.post_id, users_t.c.name.label("volunteer_name"), users_t.c.phone, units_t.c.name.label("unit_name"),
     posts_t.c.code.label("post_code"), posts_t.c.name.label("post_name"), posts_t.c.kind.label("post_kind"),
     posts_t.c.district_id, districts_t.c.name.label("district_name"),
 )
@@ -100,6 +107,8 @@ def _content(record: dict) -> str:
     content = f"在{record['post_name']}开展{record['activity']}"
     if record["persuasions"]:
         content += f"，劝导不文明行为 {record['persuasions']} 人次"
+    if record["questionnaires"]:
+        content += f"，发放问卷 {record['questionnaires']} 份"
     return content
 
 
@@ -141,6 +150,7 @@ def as_json(record: dict, tz) -> dict:
         "source": record["source"],
         "status": record["status"],
         "persuasions": record["persuasions"],
+        "questionnaires": record["questionnaires"],
         "note": record["note"],
         "flags": list(record["flags"] or []),
         "review": {"state": record["review_state"], "reason": record["review_reason"],
@@ -183,6 +193,7 @@ def as_export_row(record: dict, tz) -> dict:
         "hours": rules.as_hours(record["credited_minutes"]),
         "source": SOURCE_LABELS.get(record["source"], record["source"]),
         "persuasions": record["persuasions"],
+        "questionnaires": record["questionnaires"],
         "status": STATUS_LABELS.get(record["status"], record["status"]),
         "review": REVIEW_LABELS.get(record["review_state"], record["review_state"]),
         "original_minutes": record["original_minutes"],

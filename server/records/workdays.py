@@ -46,6 +46,20 @@ def working_days_since_on_record(day: date, today: date) -> int:
     return working_days_since(day, today, on_record(day, today) if today > day else {})
 
 
+def add_working_days(day: date, count: int) -> date:
+    """The ``count``-th working day after ``day`` by the calendar on record (a deadline of
+    3 working days set on a Friday falls on Wednesday, later around a holiday)."""
+    # Holidays and weekends never make up more than half of a stretch this long.
+    calendar = on_record(day, day + timedelta(days=count * 3 + 21))
+    current = day
+    while count > 0:
+        current += timedelta(days=1)
+        kind = calendar.get(current)
+        if kind == "workday" or (kind is None and current.weekday() < 5):
+            count -= 1
+    return current
+
+
 def as_json(row: CalendarDay) -> dict:
     return {"date": row.day.isoformat(), "kind": row.kind, "name": row.name}
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-import requests
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -96,6 +95,8 @@ class AccessTokens:
         return self._fetch(now)
 
     def _fetch(self, now: datetime) -> str:
+        import requests
+
         try:
             response = self.client.http.post(
                 f"{self.client.base_url}/cgi-bin/stable_token", timeout=self.client.timeout,
@@ -120,6 +121,8 @@ class AccessTokens:
         Returns the raw response: some APIs answer with an image on success and
         JSON on failure, so the caller decides how to read it.
         """
+        import requests
+
         for attempt in (1, 2):
             token = self.get()
             try:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 
-import requests
-
 from server.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -41,9 +39,15 @@ class WechatClient:
         self.appid = appid
         self.secret = secret
         self.timeout = timeout
-        self.http = session or requests.Session()
+        if session is None:
+            import requests  # imported on first use: a command that never calls WeChat starts faster
+
+            session = requests.Session()
+        self.http = session
 
     def _get_json(self, path: str, params: dict) -> dict:
+        import requests
+
         try:
             response = self.http.get(f"{self.base_url}{path}", params=params, timeout=self.timeout)
             body = response.json()
