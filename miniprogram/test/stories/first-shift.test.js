@@ -81,6 +81,7 @@ test('a first-time volunteer registers, serves 20 minutes at a post with a photo
 
   // 20 minutes later (the backend's clock moves), 扫码下岗 with 劝导人次 and a note.
   await backend.setClockOffset(20 * 60 + 5)
+  standAt(county.east)
   const end = await open('scan', { action: 'end' })
   await until(() => end.instance.data.mode === 'end', 'the end form')
   await tap(end, '#plus')

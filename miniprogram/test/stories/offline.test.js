@@ -41,7 +41,7 @@ test('a scan without network is kept, and when the network returns exactly one s
   expect(text(home, '#queued')).toContain('有 1 次扫码已保存在手机上')
   const kept = JSON.parse(wx.__state.storage['redvest.offlineScans'])
   expect(kept).toHaveLength(1)
-  expect(kept[0]).toMatchObject({ action: 'start', qr: county.east.qr.url, latitude: county.east.latitude })
+  expect(kept[0]).toMatchObject({ action: 'start', qr: county.east.qr.url, latitude: wx.__state.location.latitude })
   const requestId = kept[0].client_request_id
 
   // Four minutes later by the server's clock the signal is back; WeChat reports it.
@@ -101,6 +101,7 @@ test('a poster scanned to end a shift without signal is kept, and ends the shift
   const phoneClock = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + 20 * 60 * 1000)
   await backend.setClockOffset(20 * 60)
   wx.__state.network = false
+  standAt(county.east)
   const end = await open('scan', { q })
   await until(() => end.instance.data.mode === 'end', 'the end form, from the shift last seen online')
   await tap(end, '#plus')

@@ -31,6 +31,7 @@ test('a volunteer opened from a poster URL (options.q) starts at once, and the s
   close(page)
 
   // Scanning the poster again with WeChat opens the end form, already holding the code.
+  standAt(county.east)
   const again = await open('scan', { q })
   await until(() => again.instance.data.mode === 'end', 'the end form')
   expect(text(again, '#scan-end')).toBe('确认下岗')

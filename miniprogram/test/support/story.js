@@ -29,9 +29,17 @@ function newPhone(key) {
   return state
 }
 
-// The volunteer standing at `post` (GCJ-02), `metresNorth` away from it.
-function standAt(post, metresNorth = 0) {
-  wx.__state.location = { latitude: post.latitude + metresNorth / 111195, longitude: post.longitude, accuracy: 10 }
+// The volunteer standing at `post` (GCJ-02): `metresNorth` away from it, or when not given, a
+// few metres from the surveyed point and never twice at the same spot, as a real phone's fix
+// is (the backend flags a fix exactly on the post, or one that never moves, for review).
+function standAt(post, metresNorth) {
+  const north = metresNorth === undefined ? 10 + Math.random() * 20 : metresNorth
+  const east = metresNorth === undefined ? 10 + Math.random() * 20 : 0
+  wx.__state.location = {
+    latitude: post.latitude + north / 111195,
+    longitude: post.longitude + east / (111195 * Math.cos((post.latitude * Math.PI) / 180)),
+    accuracy: 10,
+  }
 }
 
 async function cameraPhoto(backend) {
