@@ -43,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from server import errorhandlers, public
+    from server import api_docs, converters, errorhandlers, public
     from server.cli import commands as cli
     from server.evidence import photo_files
     from server.records import verify
@@ -52,10 +52,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from server.console_api import bp as console_bp
 
     errorhandlers.register(app)
+    converters.register(app)  # before the blueprints: their rules bind converters when added
     app.register_blueprint(mp_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(console_pages_bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(api_docs.bp)  # the OpenAPI documents and /api/docs (no login)
     app.register_blueprint(verify.bp)  # /verify/<token>: certificate checks
     # Forms in the console carry a CSRF token; bearer-token APIs are exempt
     # (a browser never attaches their credentials on its own).

@@ -18,7 +18,8 @@ DEV_CODE_PREFIX = "dev:"
 
 
 def openid_for_code(code: str, *, dev_allowed: bool, wechat) -> str:
-    """The openid a wx.login code stands for. ``dev:<id>`` works only without WeChat credentials."""
+    """The openid a wx.login code stands for. ``dev:<id>`` works only without WeChat credentials,
+    and then it is the only code that works: WeChat is called only when an AppID is configured."""
     if code.startswith(DEV_CODE_PREFIX):
         if not dev_allowed:
             raise ApiError("微信登录凭证无效，请重新进入小程序", code="WECHAT_CODE_INVALID", status=401)
@@ -26,6 +27,10 @@ def openid_for_code(code: str, *, dev_allowed: bool, wechat) -> str:
         if not openid or len(openid) > 64:
             raise ValidationError("开发登录码格式应为 dev:<编号>", field="code")
         return openid
+    if dev_allowed:
+        # Dev mode has no AppID: WeChat would refuse any code, so the caller's mistake is the code.
+        raise ApiError("开发模式（未配置微信 AppID）下登录凭证应为 dev:<编号>，如 dev:zhangsan",
+                       code="WECHAT_CODE_INVALID", status=401)
     return wechat().code2session(code)
 
 

@@ -58,7 +58,10 @@ def register(app: Flask) -> None:
         if isinstance(err, RequestEntityTooLarge):
             limit = app.config.get("MAX_CONTENT_LENGTH")
             return error_response(code, message, 413, max_bytes=limit)
-        return error_response(code, message, err.code or 500)
+        body, status = error_response(code, message, err.code or 500)
+        # A 405 names the methods the path does take (RFC 9110), as Werkzeug's own page does.
+        allowed = {k: v for k, v in err.get_headers() if k == "Allow"}
+        return body, status, allowed
 
     def _database_unavailable(err: Exception):
         # The database is down, restarting or (SQLite) locked past the busy timeout: say "try

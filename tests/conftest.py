@@ -11,11 +11,12 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.ctx import _cv_app
 from flask.testing import FlaskClient
 
 from server import create_app
-from tests import factories
+from tests import factories, openapi_contract
 from tests.fake_wechat import APPID, SECRET, FakeWechat
 
 pytest_plugins = ["tests.browser"]  # the headless Chromium fixtures
@@ -87,7 +88,21 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
-class IsolatedClient(FlaskClient):
+class ValidatingClient(FlaskClient):
+    """Checks every API response against the published OpenAPI documents; a response they do not
+    describe fails the test that made the request (tests/openapi_contract.py says why)."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        openapi_contract.check(response)
+        return response
+
+
+# Every app's test client validates, also of apps a test builds itself with create_app.
+Flask.test_client_class = ValidatingClient
+
+
+class IsolatedClient(ValidatingClient):
     """Each request gets its own app context (fresh `g`, its own database session), as in
     production, even though the test itself runs inside an app context."""
 
