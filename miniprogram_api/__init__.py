@@ -11,7 +11,7 @@ from server import callers, privacy
 
 bp = Blueprint("mp", __name__, url_prefix="/api/mp/v1")
 
-PUBLIC_ENDPOINTS = {"mp.login", "mp.privacy_notice"}
+PUBLIC_ENDPOINTS = {"mp.login", "mp.privacy_notice", "mp.privacy_policy"}
 # Recording hours needs consent to the current privacy notice (PIPL); reading and erasing
 # one's own data, and agreeing, never do.
 CONSENT_ENDPOINTS = {"mp.start_shift", "mp.end_shift", "mp.upload_photo"}
@@ -34,3 +34,4 @@ from miniprogram_api import photos  # noqa: E402,F401  (photo upload)
 from miniprogram_api import certificates, corrections  # noqa: E402,F401  (own certificate, correction requests)
 from miniprogram_api import roster  # noqa: E402,F401  (own roster, reminder consent, spot checks)
 from miniprogram_api import problems  # noqa: E402,F401  (problems found at the post)
+from miniprogram_api import privacy_policy  # noqa: E402,F401  (the first-run notice of what is collected)

@@ -7,7 +7,7 @@ from server import callers
 from server.checkin import serialize
 from server.evidence import photos
 from server.checkin import shifts
-from server.clock import county_zone, utcnow
+from server.clock import county_zone, parse_instant, utcnow
 from server.errors import ApiError, ValidationError
 from server.inputs import (PERSUASIONS_MAX, boolean, encode_cursor, integer, json_body, number, query_cursor,
                            query_int, string)
@@ -31,7 +31,19 @@ def _scan(body: dict) -> shifts.Scan:
                         label="定位精度"),
         coordinate_system=string(body, "coordinate_system", max_length=8, required=False,
                                  label="坐标系", choices=("gcj02", "wgs84")) or "gcj02",
+        scanned_at=_scanned_at(body),
     )
+
+
+def _scanned_at(body: dict):
+    """The phone's time of a scan it kept while offline (ISO 8601); None for a live scan."""
+    text = string(body, "scanned_at", max_length=40, required=False, label="扫码时间")
+    if text is None:
+        return None
+    try:
+        return parse_instant(text, county_zone())
+    except ValueError:
+        raise ValidationError("扫码时间格式不正确（ISO 8601）", field="scanned_at")
 
 
 @bp.post("/shifts")

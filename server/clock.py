@@ -7,11 +7,21 @@ from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_app_context
+
+from server.config import is_production
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, in UTC. Outside production, CLOCK_OFFSET_SECONDS moves the server's clock, so an
+    end-to-end test can let 20 minutes pass (the mini-program's tests do); production ignores it."""
+    now = datetime.now(timezone.utc)
+    if has_app_context():
+        config = current_app.config
+        offset = config.get("CLOCK_OFFSET_SECONDS")
+        if offset and not is_production(config):
+            now += timedelta(seconds=offset)
+    return now
 
 
 @lru_cache(maxsize=8)

@@ -119,6 +119,13 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     # template keys for: the problem (thing), its state (phrase), the unit's note (thing)
     "WECHAT_PROBLEM_FIELDS": ("thing1,phrase2,thing3", str),
     "WECHAT_PROBLEM_PAGE": ("pages/problems/detail", str),
+    # Scans kept on the phone while offline (shifts.py): how old their scanned_at may be.
+    "OFFLINE_SCAN_MAX_MINUTES": (30, int),
+    # The link-QR rule's verification file (扫普通链接二维码打开小程序), served at /q/<name>.
+    "WECHAT_QR_VERIFY_NAME": ("", str),
+    "WECHAT_QR_VERIFY_CONTENT": ("", str),
+    # Tests only: seconds added to the server's clock; ignored in production (clock.py).
+    "CLOCK_OFFSET_SECONDS": (0, int),
 }
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, url_for
 
 from qr import payload
 from server import config
@@ -14,6 +14,9 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/q/<token>")
 def scanned_outside_wechat(token: str):
+    verify_name = current_app.config["WECHAT_QR_VERIFY_NAME"]
+    if verify_name and token == verify_name:
+        return _link_rule_verification()
     try:
         code = payload.verify(config.qr_secret(current_app.config), token)
     except payload.InvalidPayload:
@@ -32,6 +35,12 @@ def privacy_notice():
     return render_template("public/privacy.html", version=cfg["PRIVACY_VERSION"],
                            organisation=cfg["ISSUING_ORGANISATION"], photo_days=cfg["PHOTO_RETENTION_DAYS"],
                            location_days=cfg["LOCATION_RETENTION_DAYS"])
+
+
+def _link_rule_verification() -> Response:
+    """WeChat checks that we own the poster URLs (扫普通链接二维码打开小程序) by fetching this
+    file from the rule's last directory, /q/, where post tokens live too; a token never ends in .txt."""
+    return Response(current_app.config["WECHAT_QR_VERIFY_CONTENT"], mimetype="text/plain")
 
 
 @bp.get("/healthz")

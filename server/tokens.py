@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
+from server.clock import utcnow
 from server.errors import Unauthorized
 
 KINDS = ("mp", "console")
@@ -34,6 +35,11 @@ class Claims:
     version: int
     token_id: str
     issued: datetime
+
+
+class _ServerClockSigner(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(utcnow().timestamp())  # issued and checked by the same clock (clock.py)
 
 
 def signing_keys(cfg=None) -> tuple[str, ...]:
@@ -50,7 +56,7 @@ def ttl(kind: str, cfg=None) -> int:
 def issue(user_id: int, kind: str, version: int = 0) -> tuple[str, int]:
     """A token for the user and its lifetime in seconds."""
     assert kind in KINDS
-    serializer = URLSafeTimedSerializer(list(signing_keys()), salt=_SALT)
+    serializer = URLSafeTimedSerializer(list(signing_keys()), salt=_SALT, signer=_ServerClockSigner)
     token = serializer.dumps({"u": user_id, "k": kind, "v": version, "j": secrets.token_urlsafe(12)})
     return token, ttl(kind)
 
@@ -59,7 +65,7 @@ def issue(user_id: int, kind: str, version: int = 0) -> tuple[str, int]:
 def _verified(keys: tuple[str, ...], token: str) -> tuple[dict, datetime]:
     """Signature check and decoding, remembered per process: a phone sends the same token
     with every request, and only successes are cached (lru_cache does not keep exceptions)."""
-    data, issued = URLSafeTimedSerializer(list(keys), salt=_SALT).loads(token, return_timestamp=True)
+    data, issued = URLSafeTimedSerializer(list(keys), salt=_SALT, signer=_ServerClockSigner).loads(token, return_timestamp=True)
     if not isinstance(data, dict) or data.get("k") not in KINDS or not isinstance(data.get("u"), int):
         raise BadSignature("bad payload")
     return data, issued
@@ -75,7 +81,7 @@ def read(token: str, kind: str) -> Claims:
         raise Unauthorized("登录凭证无效，请重新登录", code="UNAUTHORIZED")
     if data["k"] != kind:
         raise Unauthorized("该登录凭证不能用于此处，请重新登录", code="UNAUTHORIZED")
-    if (datetime.now(timezone.utc) - issued).total_seconds() > ttl(kind, cfg):
+    if (utcnow() - issued).total_seconds() > ttl(kind, cfg):
         raise Unauthorized("登录已过期，请重新登录", code="UNAUTHORIZED")
     return Claims(int(data["u"]), kind, int(data.get("v") or 0), str(data.get("j") or ""), issued)
 

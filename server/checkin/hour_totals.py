@@ -65,4 +65,5 @@ def volunteer_totals(user_id: int, first: date | None, last: date | None) -> dic
         "lifetime_minutes": lifetime,
         "lifetime_hours": hours.as_hours(lifetime),
         "star_level": hours.star_level(lifetime),
+        "next_star": hours.next_star(lifetime),
     }

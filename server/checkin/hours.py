@@ -26,6 +26,7 @@ REVIEW_FLAGS = frozenset({
     # location_signals.py and post_rules.py: signs a shift was not earned at the post
     "location_at_post_exact", "location_repeated", "location_static", "location_jump",
     "accuracy_implausible", "persuasions_implausible", "unrostered", "start_photo_pending", "no_start_photo",
+    "offline_sync",  # the time came from the phone (a scan kept offline), not the server's clock
 })
 
 COUNTED_REVIEW_STATES = ("none", "approved", "adjusted")
@@ -71,6 +72,15 @@ def needs_review(flags: list[str]) -> bool:
 def star_level(lifetime_minutes: int) -> int:
     hours = lifetime_minutes / 60
     return sum(1 for threshold in STAR_THRESHOLDS_HOURS if hours >= threshold)
+
+
+def next_star(lifetime_minutes: int) -> dict | None:
+    """The next star level and the minutes still needed for it; None past the top level."""
+    level = star_level(lifetime_minutes)
+    if level >= len(STAR_THRESHOLDS_HOURS):
+        return None
+    return {"level": level + 1, "hours": STAR_THRESHOLDS_HOURS[level],
+            "minutes_needed": STAR_THRESHOLDS_HOURS[level] * 60 - lifetime_minutes}
 
 
 def as_hours(minutes: int) -> float:

@@ -23,7 +23,7 @@ from server.clock import local_date
 from server import fastsql
 from server.db import db
 from server.fastsql import Prepared
-from server.errors import ApiError, Conflict, Forbidden, NotFound
+from server.errors import ApiError, Conflict, Forbidden, NotFound, ValidationError
 from server.models import AuditLog, Post, Shift, User
 
 shifts_t = Shift.__table__
@@ -110,6 +110,7 @@ class Scan(NamedTuple):  # immutable values built on every scan: a NamedTuple is
     longitude: float
     accuracy: float | None = None
     coordinate_system: str = "gcj02"
+    scanned_at: datetime | None = None  # the phone's time of a scan it kept while offline
 
     def gcj02(self) -> tuple[float, float]:
         if self.coordinate_system == "wgs84":
@@ -127,13 +128,34 @@ class Rules(NamedTuple):
     presence_check_rate: float = 0.0
     persuasions_per_hour_max: int = 120
     scan_early_minutes: int = 15
+    offline_max_minutes: int = 30
 
     @classmethod
     def from_config(cls, config, tz) -> "Rules":
         return cls(qr_secret(config), config["MIN_SHIFT_MINUTES"], config["MAX_SHIFT_MINUTES"],
                    config["GEOFENCE_ACCURACY_ALLOWANCE_M"], tz, config["PUBLIC_BASE_URL"],
                    config["PRESENCE_CHECK_RATE"], config["PERSUASIONS_PER_HOUR_MAX"],
-                   config["SCAN_EARLY_MINUTES"])
+                   config["SCAN_EARLY_MINUTES"], config["OFFLINE_SCAN_MAX_MINUTES"])
+
+
+# A phone's clock may run a little ahead of the server's.
+OFFLINE_CLOCK_SKEW = timedelta(minutes=2)
+
+
+def scan_moment(scan: Scan, now: datetime, rules: Rules) -> tuple[datetime, list[str]]:
+    """When the scan counts as made, and the flags that brings.
+
+    Normally the server's clock. A scan the phone kept while it had no network
+    carries the phone's time of the scan: accepted if recent enough, and flagged
+    ``offline_sync`` so a coordinator looks at a time the server did not witness."""
+    if scan.scanned_at is None:
+        return now, []
+    if scan.scanned_at > now + OFFLINE_CLOCK_SKEW:
+        raise ValidationError("扫码时间晚于当前时间，请检查手机时间设置后重试", field="scanned_at")
+    if now - scan.scanned_at > timedelta(minutes=rules.offline_max_minutes):
+        raise ApiError(f"这次扫码已超过 {rules.offline_max_minutes} 分钟未能提交，不能再计入，请向协调员申请补录",
+                       code="SCAN_TOO_OLD", status=422, max_minutes=rules.offline_max_minutes)
+    return min(scan.scanned_at, now), ["offline_sync"]
 
 
 def verify_code(scanned: str, secret_key: str, public_base_url: str | None = None) -> payload.PostCode:
@@ -206,13 +228,14 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
 
     Refusals come in this order: the volunteer (suspended, not registered), the
     code (forged, revoked, post inactive), then the distance from the post."""
+    now, flags = scan_moment(scan, now, rules)
     try:
         code = verify_code(scan.qr, rules.secret_key, rules.public_base_url)
     except ApiError:
         caller = _load(user_id)
         _refuse_unless_volunteer(caller.status, caller.registered)
         raise
-    shift = _start_at_known_post(user_id, code, scan, client_request_id, now, rules)
+    shift = _start_at_known_post(user_id, code, scan, client_request_id, now, rules, flags)
     if shift is not None:
         return shift
     row = _VOLUNTEER_AND_POST.first({"user_id": user_id, "post_id": code.post_id})
@@ -223,7 +246,8 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
     _refuse_unless_volunteer(row["volunteer_status"], row["volunteer_registered_at"] is not None)
     post = _usable_post(code, row)
     distance = _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
-    values = _new_shift(user_id, row["volunteer_unit_id"], post, distance, scan, client_request_id, now, rules)
+    values = _new_shift(user_id, row["volunteer_unit_id"], post, distance, scan, client_request_id, now, rules,
+                        flags)
     try:
         rows, _ = fastsql.write(_INSERT_SHIFT, values)
     except fastsql.integrity_error():
@@ -233,7 +257,7 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
 
 
 def _start_at_known_post(user_id: int, code: payload.PostCode, scan: Scan, client_request_id: str | None,
-                         now: datetime, rules: Rules) -> tuple[dict, bool] | None:
+                         now: datetime, rules: Rules, flags: list[str]) -> tuple[dict, bool] | None:
     """The common scan-in in one statement: checked against this process's copy of the post,
     inserted only if the volunteer may scan and the post row still is that copy. None when
     anything did not hold (a refusal, an edited post): the caller reads both and explains."""
@@ -243,7 +267,7 @@ def _start_at_known_post(user_id: int, code: payload.PostCode, scan: Scan, clien
     fence = _fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
     if not fence.inside:
         return None
-    values = _new_shift(user_id, None, post, fence.distance_m, scan, client_request_id, now, rules)
+    values = _new_shift(user_id, None, post, fence.distance_m, scan, client_request_id, now, rules, flags)
     try:
         rows, _ = fastsql.write(_INSERT_SHIFT_AT_KNOWN_POST, {**values, **post["guard"]})
     except fastsql.integrity_error():
@@ -256,10 +280,10 @@ def _start_at_known_post(user_id: int, code: payload.PostCode, scan: Scan, clien
 
 
 def _new_shift(user_id: int, unit_id: int | None, post: dict, distance: float, scan: Scan,
-               client_request_id: str | None, now: datetime, rules: Rules) -> dict:
+               client_request_id: str | None, now: datetime, rules: Rules, offline_flags: list[str]) -> dict:
     lat, lng = scan.gcj02()
     day, point = local_date(now, rules.tz), signals.point_key(lat, lng)
-    flags = signals.at_scan(signals.Fix(lat, lng, scan.accuracy, now), post["latitude"], post["longitude"],
+    flags = offline_flags + signals.at_scan(signals.Fix(lat, lng, scan.accuracy, now), post["latitude"], post["longitude"],
                             scan_history.previous_fix(user_id), scan_history.point_seen_on_another_day(point, day))
     flags += post_rules.start_flags(post, user_id, now, rules.scan_early_minutes, rules.tz)
     return dict(
@@ -303,6 +327,8 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
         raise Conflict("该上岗记录已结束", code="SHIFT_NOT_OPEN", status_now=shift["status"])
     post_point = shift["post_latitude"], shift["post_longitude"]
     distance, new_flags = _check_end_scan(shift, scan, rules, allow_outside)
+    now, offline_flags = scan_moment(scan, now, rules)
+    now = max(now, shift["started_at"])  # a phone's clock may put the end before the start
     credit = hours.credit(shift["started_at"], now, min_minutes=rules.min_minutes, max_minutes=rules.max_minutes)
     lat, lng = scan.gcj02()
     end_point = signals.point_key(lat, lng)
@@ -314,7 +340,7 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
         questionnaires=questionnaires, note=note, end_point=end_point,
     )
     shift.update(changes)
-    shift.update(_close(shift_id, shift["flags"], new_flags + credit.flags, changes))
+    shift.update(_close(shift_id, shift["flags"], new_flags + credit.flags + offline_flags, changes))
     return shift
 
 

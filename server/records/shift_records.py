@@ -42,6 +42,7 @@ FLAG_LABELS = {
     "location_static": "上下岗位置完全不变", "location_jump": "位置跳变（超过 120 公里/小时）",
     "accuracy_implausible": "定位精度异常", "persuasions_implausible": "劝导人次不合理",
     "unrostered": "不在排班时段", "start_photo_pending": "等待上岗照片", "no_start_photo": "缺少上岗照片",
+    "offline_sync": "离线扫码后补传",
 }
 
 # What a post is for decides the activity (志愿服务项目) a shift served.

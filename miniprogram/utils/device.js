@@ -1,0 +1,27 @@
+// The phone's own abilities (camera, GPS, page navigation) behind one small module, as
+// promises. Tests replace the wx calls underneath with test values; nothing else changes.
+function promisify(name, options = {}) {
+  return new Promise((resolve, reject) => {
+    wx[name]({ ...options, success: resolve, fail: (err) => reject(Object.assign(new Error((err && err.errMsg) || 'fail'), err)) })
+  })
+}
+
+function cancelled(err) {
+  return !!(err && /cancel/.test(err.errMsg || err.message || ''))
+}
+
+module.exports = {
+  cancelled,
+  // The camera only: a poster on the wall, not a picture of one in the album.
+  scanCode: () => promisify('scanCode', { onlyFromCamera: true, scanType: ['qrCode'] }).then((res) => res.result),
+  // GCJ-02, the system the backend's posts use.
+  location: () => promisify('getLocation', { type: 'gcj02', isHighAccuracy: true, highAccuracyExpireTime: 4000 })
+    .then((res) => ({ latitude: res.latitude, longitude: res.longitude, accuracy: res.accuracy })),
+  takePhoto: () => promisify('chooseMedia', { count: 1, mediaType: ['image'], sourceType: ['camera'], sizeType: ['compressed'] })
+    .then((res) => res.tempFiles[0]),
+  navigate: (url) => promisify('navigateTo', { url }),
+  relaunch: (url) => promisify('reLaunch', { url }),
+  openDocument: (filePath) => promisify('openDocument', { filePath, fileType: 'pdf', showMenu: true }),
+  subscribe: (tmplIds) => promisify('requestSubscribeMessage', { tmplIds }),
+  now: () => Date.now(),
+}
