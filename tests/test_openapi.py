@@ -52,6 +52,32 @@ def test_every_api_route_is_documented_and_every_documented_operation_exists(app
     assert not missing, f"documented operations with no route: {sorted(missing)}"
 
 
+def rate_limited_routes(app) -> dict[tuple[str, str], str]:
+    """(METHOD, OpenAPI path) of each API route server/rate_limits.py limits -> its setting."""
+    from server.rate_limits import LIMITS
+    found = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in LIMITS and rule.rule.startswith("/api/"):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                found[(method, path)] = LIMITS[rule.endpoint][0]
+    return found
+
+
+def test_the_documents_say_which_operations_are_rate_limited_and_by_which_setting(app):
+    """A limited endpoint may answer 429 RATE_LIMITED; the document says so exactly where it can."""
+    written = {}
+    for api in APIS:
+        for path, item in document(api)["paths"].items():
+            for method, operation in item.items():
+                if method in ("get", "put", "post", "delete", "patch"):
+                    codes = operation["responses"].get("429", {}).get("description", "")
+                    assert bool(operation.get("x-rate-limit")) == ("RATE_LIMITED" in codes.split("、"))
+                    if operation.get("x-rate-limit"):
+                        written[(method.upper(), PREFIX[api] + path)] = operation["x-rate-limit"]
+    assert written == rate_limited_routes(app)
+
+
 def test_a_route_added_without_documenting_it_is_caught(make_app):
     app = make_app()
     app.add_url_rule("/api/mp/v1/me/secret-new-thing", "new_thing", lambda: {"ok": True})

@@ -17,7 +17,11 @@ nobody has to repeat them (see README.md in this folder):
   a volunteer's token is refused before any view runs);
 - a request body: 400 BAD_REQUEST, 413 PAYLOAD_TOO_LARGE, 422 VALIDATION_ERROR;
 - query parameters: 422 VALIDATION_ERROR;
-- a path parameter: 404 NOT_FOUND.
+- a path parameter: 404 NOT_FOUND;
+- an operation marked ``x-rate-limit: <setting>`` (the endpoints of ``server/rate_limits.py``):
+  429 RATE_LIMITED, the answer Flask-Limiter gives once the setting's limit is spent;
+- a mini-program operation with ``security``: 403 CONSOLE_ACCOUNT (a console account's token is
+  refused at the mini-program's door before any view runs).
 """
 from __future__ import annotations
 
@@ -77,6 +81,8 @@ def _default_errors(api: str, operation: dict, path_item: dict, document: dict) 
         defaults["401"] = ["UNAUTHORIZED"]
         if api == "console":
             defaults["403"] = ["FORBIDDEN"]
+        else:
+            defaults["403"] = ["CONSOLE_ACCOUNT"]
     params = [p for p in path_item.get("parameters", []) + operation.get("parameters", [])]
     params = [_resolve(document, p) for p in params]
     if operation.get("requestBody"):
@@ -85,6 +91,8 @@ def _default_errors(api: str, operation: dict, path_item: dict, document: dict) 
         defaults.setdefault("422", ["VALIDATION_ERROR"])
     if any(p["in"] == "path" for p in params):
         defaults["404"] = ["NOT_FOUND"]
+    if operation.get("x-rate-limit"):
+        defaults["429"] = ["RATE_LIMITED"]
     return defaults
 
 
