@@ -64,6 +64,9 @@ def init_app(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_ENABLED", app.config["RATE_LIMITS_ENABLED"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # While Redis is down the limits are not counted rather than every limited request failing:
+    # volunteers at their posts must still scan (issue 20: Redis is a cache, scans go on).
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["RATE_LIMIT_KEY_PREFIX"])
     limiter = Limiter(key_func=_address, app=app)
     for endpoint, (setting, key) in LIMITS.items():

@@ -80,7 +80,9 @@ def test_coordinator_imports_a_list_fixes_two_bad_rows_and_a_listed_volunteer_la
     assert page.locator("#waiting-table tbody tr").count() == 4
     token = requests.post(f"{live_server}/api/mp/v1/auth/login", json={"code": "dev:lina"}, timeout=10).json()["token"]
     res = requests.post(f"{live_server}/api/mp/v1/me/registration", headers={"Authorization": f"Bearer {token}"},
-                        json={"name": "李娜", "phone": "13812345679", "unit_id": county.unit_b.id}, timeout=10)
+                        json={"name": "李娜", "phone": "13812345679", "unit_id": county.unit_b.id,
+                              "privacy_version": requests.get(f"{live_server}/api/mp/v1/privacy", timeout=10).json()["version"]},
+                        timeout=10)
     assert res.status_code == 201 and res.json()["unit"]["name"] == "县财政局"
     page.reload()
     assert page.locator("#waiting-table tbody tr").count() == 3

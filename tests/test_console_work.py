@@ -285,7 +285,8 @@ def test_a_listed_volunteer_registering_lands_in_the_listed_unit(client, county)
     db.session.commit()
     login = client.post("/api/mp/v1/auth/login", json={"code": "dev:zhangwei"}).get_json()
     res = client.post("/api/mp/v1/me/registration", headers={"Authorization": f"Bearer {login['token']}"},
-                      json={"name": "张伟", "phone": "13812345678", "unit_id": county.unit_b.id})
+                      json={"name": "张伟", "phone": "13812345678", "unit_id": county.unit_b.id,
+                            "privacy_version": client.application.config["PRIVACY_VERSION"]})
     assert res.status_code == 201 and res.get_json()["unit"]["id"] == county.unit_a.id
     listed = db.session.query(ListedVolunteer).one()
     assert listed.user_id == res.get_json()["id"]

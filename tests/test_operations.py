@@ -79,7 +79,8 @@ def test_each_request_leaves_one_json_line_without_personal_data(app, client, co
     token = login["token"]
     newcomer = {"Authorization": f"Bearer {token}", "X-Request-Id": "proxy-req-42"}
     res = client.post("/api/mp/v1/me/registration", headers=newcomer,
-                      json={"name": "张伟", "phone": "13812345678", "unit_id": county.unit_a.id})
+                      json={"name": "张伟", "phone": "13812345678", "unit_id": county.unit_a.id,
+                            "privacy_version": client.application.config["PRIVACY_VERSION"]})
     assert res.status_code == 201 and res.headers["X-Request-Id"] == "proxy-req-42"
     user = db.session.execute(sa.select(User).where(User.phone == "13812345678")).scalar_one()
     shift_id = start_shift(client, user, county.post_east)

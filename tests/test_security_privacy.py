@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from server import create_app
+from server.config import ConfigError
 from server.clock import utcnow
 from server.db import db
 from server.models import Certificate, Photo, PrivacyConsent, Shift, User
@@ -142,7 +143,7 @@ def test_console_pages_send_a_strict_policy_and_no_inline_script(client, county)
 
 
 def test_production_sends_hsts_and_refuses_a_short_secret_key(make_app):
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ConfigError):
         create_app({"REDVEST_ENV": "production", "SECRET_KEY": "x" * 31, "DATABASE_URL": "sqlite://"})
     app = make_app(REDVEST_ENV="production", SECRET_KEY="y" * 32)
     assert "max-age" in app.test_client().get("/console/login").headers["Strict-Transport-Security"]
