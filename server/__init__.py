@@ -58,6 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     converters.register(app)  # before the blueprints: their rules bind converters when added
     security_headers.register(app)
     inputs.limit_json_bodies(app)
+    inputs.refuse_repeated_query_parameters(app)
     app.register_blueprint(mp_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(console_pages_bp)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, current_app, g, jsonify, render_template, request, session
 from sqlalchemy import exc as sa_exc
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from server import request_log
 from server.errors import ApiError
@@ -73,6 +73,19 @@ def _route() -> str:
     return request.url_rule.rule if request.url_rule is not None else "<unmatched>"
 
 
+def _path_exists(err: MethodNotAllowed) -> bool:
+    """Whether one of the methods Werkzeug offers really matches this path: an integer the
+    converter refuses (beyond the database's range) makes it offer another rule's methods."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in err.valid_methods or ():
+        try:
+            adapter.match(request.path, method=method)
+            return True
+        except HTTPException:
+            continue
+    return False
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
@@ -94,6 +107,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException):
+        if isinstance(err, MethodNotAllowed) and not _path_exists(err):
+            err = NotFound()  # e.g. an id beyond the database's range: no method would find it
         if not _wants_json():
             if err.code and err.code >= 400 and request.path.startswith("/console"):
                 return error_page(err.code, _PAGE_MESSAGES.get(err.code))

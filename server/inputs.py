@@ -41,6 +41,19 @@ def parse_date(raw: str, field: str, label: str | None = None) -> date:
     return in_years(value, field, label)
 
 
+def refuse_repeated_query_parameters(app) -> None:
+    """Under /api/ a query parameter is given once: ``?limit=5&limit=x`` is a client's mistake
+    (Flask would silently read the first), so it is a 422 naming the parameter."""
+
+    @app.before_request
+    def _once():
+        if not request.path.startswith("/api/"):
+            return
+        for name, values in request.args.lists():
+            if len(values) > 1:
+                raise ValidationError(f"参数 {name} 只能出现一次", field=name)
+
+
 def limit_json_bodies(app) -> None:
     """A JSON body under /api/ may be at most JSON_BODY_LIMIT bytes however it arrives: with a
     Content-Length, or chunked (no length to refuse up front), and whichever way the view reads it

@@ -35,7 +35,10 @@ def coverage_report():
     body = {"from": first.isoformat(), "to": last.isoformat(), "generated_at": local_iso(now, tz),
             "grace_minutes": current_app.config["COVERAGE_GRACE_MINUTES"],
             "totals": report["totals"], "districts": report["districts"], "posts": report["posts"]}
-    if request.args.get("slots", "1") not in ("0", "false", "no"):
+    slots = request.args.get("slots") or "1"
+    if slots not in ("0", "1", "false", "true", "no", "yes"):
+        raise ValidationError("slots 应为 0 或 1", field="slots")
+    if slots not in ("0", "false", "no"):
         body["slots"] = [roster_json.covered_slot(row, tz) for row in report["slots"]]
     return body
 
