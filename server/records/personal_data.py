@@ -113,12 +113,18 @@ def apply_retention(store, now: datetime, photo_days: int, location_days: int) -
     if old:
         db.session.execute(sa.delete(Photo).where(Photo.id.in_([row.id for row in old])))
     cutoff = now - timedelta(days=location_days)
-    coarse = {column.key: sa.func.round(column, COARSE_DECIMALS)
-              for column in (Shift.start_lat, Shift.start_lng, Shift.end_lat, Shift.end_lng)}
+    coarse = {column.key: _coarse(column) for column in (Shift.start_lat, Shift.start_lng, Shift.end_lat, Shift.end_lng)}
     coarsened = db.session.execute(sa.update(Shift).where(Shift.started_at < cutoff).values(**coarse)).rowcount
     db.session.execute(sa.update(Photo).where(Photo.created_at < cutoff).values(
-        exif_lat=sa.func.round(Photo.exif_lat, COARSE_DECIMALS), exif_lng=sa.func.round(Photo.exif_lng, COARSE_DECIMALS),
-        latitude=sa.func.round(Photo.latitude, COARSE_DECIMALS), longitude=sa.func.round(Photo.longitude, COARSE_DECIMALS)))
+        exif_lat=_coarse(Photo.exif_lat), exif_lng=_coarse(Photo.exif_lng),
+        latitude=_coarse(Photo.latitude), longitude=_coarse(Photo.longitude)))
     db.session.commit()
     return {"photos_deleted": len(old), "files_deleted": _delete_files(store, [row.sha256 for row in old]),
             "shifts_coarsened": coarsened or 0}
+
+
+def _coarse(column):
+    """The coordinate rounded to about 100 m. PostgreSQL rounds to a number of decimals only
+    numerics (there is no round(double precision, integer)), so the value goes through one."""
+    return sa.func.round(sa.cast(column, sa.Numeric), COARSE_DECIMALS)
+
