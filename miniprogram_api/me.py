@@ -11,7 +11,7 @@ from server.checkin import serialize
 from server.evidence import photo_files
 from server.records import personal_data
 from server.checkin import hour_totals
-from server.checkin import shifts
+from server.checkin import shift_reads
 from server.duty import spot_checks
 from server.clock import county_zone, local_iso, utcnow
 from server.db import db
@@ -24,7 +24,7 @@ from server.models import Unit, User
 def me():
     caller = callers.current()
     user = db.session.get(User, caller.id)
-    open_shift = shifts.open_shift_of(caller.id)
+    open_shift = shift_reads.open_shift_of(caller.id)
     return {
         "user": serialize.user(user),
         "open_shift": serialize.shift(open_shift, county_zone()) if open_shift else None,

@@ -6,7 +6,7 @@ from miniprogram_api import bp
 from server import callers
 from server.checkin import serialize
 from server.evidence import photos
-from server.checkin import shifts
+from server.checkin import shift_reads, shifts
 from server.clock import county_zone, parse_instant, utcnow
 from server.errors import ApiError, ValidationError
 from server.inputs import (PERSUASIONS_MAX, boolean, encode_cursor, integer, json_body, number, query_cursor,
@@ -75,7 +75,7 @@ def end_shift(shift_id: int):
 def list_shifts():
     limit = query_int("limit", low=1, high=100, default=20)
     before = query_cursor()
-    rows = shifts.list_own(callers.current(), before=before, limit=limit + 1)
+    rows = shift_reads.list_own(callers.current(), before=before, limit=limit + 1)
     tz = county_zone()
     items = [serialize.shift(row, tz) for row in rows[:limit]]
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
@@ -85,6 +85,6 @@ def list_shifts():
 @bp.get("/shifts/<int:shift_id>")
 def get_shift(shift_id: int):
     caller = callers.current()
-    body = serialize.shift(shifts.get_own(caller, shift_id), county_zone())
+    body = serialize.shift(shift_reads.get_own(caller, shift_id), county_zone())
     body["photos"] = photos.for_own_shift(caller, shift_id, utcnow())
     return body

@@ -16,6 +16,7 @@ from server.checkin import geo
 from server.checkin import hours
 from server.checkin import location_signals as signals
 from server.checkin import post_rules, scan_history
+from server.checkin.shift_reads import SHIFT_COLUMNS, select_one
 from server import callers
 from server.config import qr_secret
 from server.callers import Caller
@@ -30,7 +31,6 @@ shifts_t = Shift.__table__
 posts_t = Post.__table__
 users_t = User.__table__
 
-SHIFT_COLUMNS = (*shifts_t.c, posts_t.c.name.label("post_name"), posts_t.c.code.label("post_code"))
 
 # The scan path's statements are compiled once and run on the DB-API cursor
 # (server/checkin/fastsql.py): SQLAlchemy's per-execution work costs more than SQLite
@@ -299,11 +299,11 @@ def _new_shift(user_id: int, unit_id: int | None, post: dict, distance: float, s
 def _explain_refused_start(user_id: int, client_request_id: str | None) -> dict:
     """The insert lost to the unique indexes: a retry of this request, or a shift already open."""
     if client_request_id:
-        retried = _select_one(shifts_t.c.volunteer_id == user_id,
+        retried = select_one(shifts_t.c.volunteer_id == user_id,
                               shifts_t.c.client_request_id == client_request_id)
         if retried is not None:
             return retried
-    open_shift = _select_one(shifts_t.c.volunteer_id == user_id, shifts_t.c.status == "open")
+    open_shift = select_one(shifts_t.c.volunteer_id == user_id, shifts_t.c.status == "open")
     if open_shift is not None:
         raise Conflict(f"您已在「{open_shift['post_name']}」上岗，请先下岗", code="SHIFT_ALREADY_OPEN",
                        open_shift_id=open_shift["id"], post_id=open_shift["post_id"])
@@ -422,36 +422,6 @@ def close_stale(now: datetime, rules: Rules) -> list[int]:
             closed.append(row.id)
         db.session.commit()
     return closed
-
-
-def _select_one(*conditions) -> dict | None:
-    row = db.session.execute(
-        sa.select(*SHIFT_COLUMNS).join(posts_t, posts_t.c.id == shifts_t.c.post_id).where(*conditions)
-    ).mappings().first()
-    return dict(row) if row is not None else None
-
-
-def get_own(caller: Caller, shift_id: int) -> dict:
-    shift = _select_one(shifts_t.c.id == shift_id, shifts_t.c.volunteer_id == caller.id)
-    if shift is None:
-        raise NotFound("找不到该上岗记录")
-    return shift
-
-
-def open_shift_of(user_id: int) -> dict | None:
-    return _select_one(shifts_t.c.volunteer_id == user_id, shifts_t.c.status == "open")
-
-
-def list_own(caller: Caller, *, before: tuple[datetime, int] | None, limit: int) -> list[dict]:
-    """The caller's shifts, newest first; ``before`` is the keyset cursor (started_at, id)."""
-    query = (sa.select(*SHIFT_COLUMNS).join(posts_t, posts_t.c.id == shifts_t.c.post_id)
-             .where(shifts_t.c.volunteer_id == caller.id)
-             .order_by(shifts_t.c.started_at.desc(), shifts_t.c.id.desc()).limit(limit))
-    if before is not None:
-        started, shift_id = before
-        query = query.where(sa.or_(shifts_t.c.started_at < started,
-                                   sa.and_(shifts_t.c.started_at == started, shifts_t.c.id < shift_id)))
-    return [dict(row) for row in db.session.execute(query).mappings()]
 
 
 _NO_VALUES = dict.fromkeys(column.name for column in shifts_t.c)

@@ -21,7 +21,7 @@ from server.db import db
 from server.errors import BadRequest, Conflict, Forbidden, ValidationError
 from server.inputs import PERSUASIONS_MAX, integer, string
 from server.models import CorrectionRequest, Post, Shift, User
-from server.checkin.shifts import get_own
+from server.checkin.shift_reads import get_own
 
 shifts_t, corrections_t = Shift.__table__, CorrectionRequest.__table__
 s = shifts_t.c

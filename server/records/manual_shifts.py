@@ -24,7 +24,7 @@ from server.db import db
 from server.errors import ApiError, BadRequest, Conflict, Forbidden, NotFound, ValidationError
 from server.inputs import PERSUASIONS_MAX, integer, string
 from server.models import Post, Shift, User
-from server.checkin.shifts import SHIFT_COLUMNS
+from server.checkin.shift_reads import SHIFT_COLUMNS
 
 shifts_t, posts_t = Shift.__table__, Post.__table__
 s = shifts_t.c

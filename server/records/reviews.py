@@ -31,7 +31,7 @@ from server.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationE
 from server.inputs import string
 from server.models import CorrectionRequest, Post, Shift, Unit, User
 from server.records.shift_records import FLAG_LABELS
-from server.checkin.shifts import SHIFT_COLUMNS
+from server.checkin.shift_reads import SHIFT_COLUMNS
 
 shifts_t, posts_t, users_t, units_t = Shift.__table__, Post.__table__, User.__table__, Unit.__table__
 corrections_t = CorrectionRequest.__table__

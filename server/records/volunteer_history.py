@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from server import permissions
 from server.callers import Caller
 from server.checkin import hours as rules
-from server.checkin.shifts import SHIFT_COLUMNS
+from server.checkin.shift_reads import SHIFT_COLUMNS
 from server.db import db
 from server.models import CorrectionRequest, Post, Shift
 from server.records import volunteers
