@@ -34,14 +34,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.checkin import free_port, recreate_database  # noqa: E402  (the same helpers as the check-in bench)
 SECRET_KEY = "rush-bench-secret-key-" + "x" * 24
 TIMEOUT_S = 10.0  # the mini-program waits longer (wx.request's default is 60 s)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port: int, timeout: float = 30) -> None:
@@ -53,18 +49,6 @@ def wait_port(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.05)
     raise SystemExit(f"nothing listens on {port}")
-
-
-def recreate_database(url: str) -> None:
-    import sqlalchemy as sa
-
-    base, name = url.rsplit("/", 1)
-    engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1) + "/postgres",
-                              isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
 
 
 def prepare(env: dict, volunteers: int, posts: int) -> list[tuple[str, bytes]]:
