@@ -49,7 +49,7 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     # The privacy notice volunteers agree to (PIPL); a new version asks everyone again.
     "PRIVACY_VERSION": ("2026-12-01", str),
     "PRIVACY_URL": ("", str),  # empty = the notice this backend serves at /privacy
-    # Rate limits (rate_limits.py), in Flask-Limiter's notation; RATE_LIMITS_ENABLED=0 turns them off.
+    # Rate limits (rate_limits.py), in the limits library's notation; RATE_LIMITS_ENABLED=0 turns them off.
     "RATE_LIMITS_ENABLED": (True, bool),
     "RATE_LIMIT_KEY_PREFIX": ("redvest", str),  # Redis keys: LIMITER/<prefix>/...
     "RATE_LIMIT_MP_LOGIN": ("30 per minute", str),  # per address

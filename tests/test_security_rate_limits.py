@@ -40,6 +40,15 @@ def test_failed_uploads_count_toward_the_upload_limit(make_app):
     assert codes[3] == 429 and 429 not in codes[:3]
 
 
+def test_a_county_that_turns_the_limits_off_is_never_refused_and_never_errs(make_app):
+    app = make_app(RATE_LIMITS_ENABLED=False, RATE_LIMIT_MP_LOGIN="2 per minute")
+    client = app.test_client()
+    import gc
+    gc.collect()  # nothing the limits left behind may be collected from under the views
+    codes = [client.post(f"{MP}/auth/login", json={"code": f"dev:off{i}"}).status_code for i in range(5)]
+    assert codes == [200] * 5
+
+
 def test_a_huge_image_is_refused_from_its_header_before_decoding(client, county):
     from server.evidence import imaging
     buffer = io.BytesIO()

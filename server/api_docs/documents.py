@@ -19,7 +19,7 @@ nobody has to repeat them (see README.md in this folder):
 - query parameters: 422 VALIDATION_ERROR;
 - a path parameter: 404 NOT_FOUND;
 - an operation marked ``x-rate-limit: <setting>`` (the endpoints of ``server/rate_limits.py``):
-  429 RATE_LIMITED, the answer Flask-Limiter gives once the setting's limit is spent;
+  429 RATE_LIMITED, the answer server/rate_limits.py gives once the setting's limit is spent;
 - a mini-program operation with ``security``: 403 CONSOLE_ACCOUNT (a console account's token is
   refused at the mini-program's door before any view runs).
 """
