@@ -16,6 +16,7 @@ from server.checkin import geo
 from server.checkin import hours
 from server.checkin import location_signals as signals
 from server.checkin import post_rules, scan_history
+from server.checkin.scan_codes import POST_COLUMNS, check_version, resolve_post, usable_post, verify_code
 from server.checkin.shift_reads import SHIFT_COLUMNS, select_one
 from server import callers
 from server.config import qr_secret
@@ -33,16 +34,13 @@ users_t = User.__table__
 
 
 # The scan path's statements are compiled once and run on the DB-API cursor
-# (server/checkin/fastsql.py): SQLAlchemy's per-execution work costs more than SQLite
+# (server/fastsql.py): SQLAlchemy's per-execution work costs more than SQLite
 # takes to run them. bench/checkin.py measures the difference.
-_POST_COLUMNS = (posts_t.c.id, posts_t.c.name, posts_t.c.code, posts_t.c.latitude, posts_t.c.longitude,
-                 posts_t.c.radius_m, posts_t.c.active, posts_t.c.qr_version, posts_t.c.require_photo_start,
-                 posts_t.c.scan_window)
-_POST_FOR_SCAN = Prepared(sa.select(*_POST_COLUMNS).where(posts_t.c.id == sa.bindparam("post_id")))
+#
 # A scan-in reads the volunteer and the scanned post in one statement (no row: the user is gone).
 _VOLUNTEER_AND_POST = Prepared(sa.select(
     users_t.c.status.label("volunteer_status"), users_t.c.registered_at.label("volunteer_registered_at"),
-    users_t.c.unit_id.label("volunteer_unit_id"), *_POST_COLUMNS,
+    users_t.c.unit_id.label("volunteer_unit_id"), *POST_COLUMNS,
 ).select_from(users_t.outerjoin(posts_t, posts_t.c.id == sa.bindparam("post_id")))
     .where(users_t.c.id == sa.bindparam("user_id")))
 _OWN_SHIFT_FOR_END = Prepared(sa.select(
@@ -64,7 +62,7 @@ _INSERT_SHIFT = Prepared(sa.insert(shifts_t).values(fastsql.named_binds(shifts_t
 # Posts as this process last read them. A scan-in is checked against this copy and inserted
 # only if the post row still equals it, in the same statement, so a rotation, a deactivation or
 # a move made by any process counts at once; a mismatch falls back to reading the post.
-_POST_KEYS = tuple(column.key for column in _POST_COLUMNS)
+_POST_KEYS = tuple(column.key for column in POST_COLUMNS)
 _known_posts: dict[int, dict] = {}
 
 
@@ -158,37 +156,6 @@ def scan_moment(scan: Scan, now: datetime, rules: Rules) -> tuple[datetime, list
     return min(scan.scanned_at, now), ["offline_sync"]
 
 
-def verify_code(scanned: str, secret_key: str, public_base_url: str | None = None) -> payload.PostCode:
-    try:
-        return payload.verify(secret_key, scanned, public_base_url)
-    except payload.InvalidPayload:
-        raise ApiError("二维码无效，请扫描岗位上张贴的红马甲二维码", code="INVALID_QR", status=400)
-
-
-def check_version(code: payload.PostCode, current_version: int | None) -> None:
-    """Refuse codes of a post that does not exist, and old posters after a rotation."""
-    if current_version is None or code.qr_version > current_version:
-        raise ApiError("二维码无效，请扫描岗位上张贴的红马甲二维码", code="INVALID_QR", status=400)
-    if code.qr_version < current_version:
-        raise ApiError("该岗位二维码已更换，旧海报已作废，请向协调员索取新海报", code="QR_REVOKED",
-                       status=410, post_id=code.post_id)
-
-
-def resolve_post(scanned: str, secret_key: str, *, require_active_post: bool = True,
-                 public_base_url: str | None = None):
-    """The post a scanned code names, refusing forged, revoked and inactive codes."""
-    code = verify_code(scanned, secret_key, public_base_url)
-    return _usable_post(code, _POST_FOR_SCAN.first({"post_id": code.post_id}), require_active_post)
-
-
-def _usable_post(code: payload.PostCode, post: dict | None, require_active_post: bool = True) -> dict:
-    """``post`` (the row ``code`` names, or a row whose post columns are None) if scanning it is allowed."""
-    check_version(code, post["qr_version"] if post is not None else None)
-    if require_active_post and not post["active"]:
-        raise ApiError("该岗位已停用，暂不能上岗", code="POST_INACTIVE", status=409, post_id=post["id"])
-    return post
-
-
 def _fence(post_lat: float, post_lng: float, radius_m: int, scan: Scan, rules: Rules):
     lat, lng = scan.gcj02()
     return geo.check_geofence(post_lat, post_lng, radius_m, lat, lng, scan.accuracy, rules.accuracy_allowance_m)
@@ -244,7 +211,7 @@ def start(user_id: int, scan: Scan, client_request_id: str | None, now: datetime
     if row["id"] is not None:
         _remember_post({key: row[key] for key in _POST_KEYS})
     _refuse_unless_volunteer(row["volunteer_status"], row["volunteer_registered_at"] is not None)
-    post = _usable_post(code, row)
+    post = usable_post(code, row)
     distance = _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
     values = _new_shift(user_id, row["volunteer_unit_id"], post, distance, scan, client_request_id, now, rules,
                         flags)
