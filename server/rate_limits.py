@@ -69,13 +69,48 @@ def _user_or_address() -> str:
     return f"addr:{_address()}"
 
 
+class _ProcessWindows:
+    """Fixed windows counted in this process's memory, for a single process without Redis. The
+    `limits` library's own memory store starts a timer thread to expire keys, which cost a scan
+    about 1 ms of waiting under gunicorn; here a spent window is simply replaced when next hit."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple, tuple[float, int]] = {}
+
+    def hit(self, item, *identifiers: str) -> bool:
+        key, now = (item.amount, item.get_expiry(), *identifiers), time.time()
+        started, count = self.counts.get(key, (0.0, 0))
+        if now >= started + item.get_expiry():
+            if len(self.counts) > 100_000:  # forget spent windows now and then
+                self.counts = {k: v for k, v in self.counts.items() if now < v[0] + k[1]}
+            started, count = now, 0
+        self.counts[key] = (started, count + 1)
+        return count + 1 <= item.amount
+
+    def reset_time(self, item, *identifiers: str) -> float:
+        started, _ = self.counts.get((item.amount, item.get_expiry(), *identifiers), (time.time(), 0))
+        return started + item.get_expiry()
+
+
+class _StoredWindows:
+    """Fixed windows in Redis, shared by every process (the `limits` library's strategy)."""
+
+    def __init__(self, uri: str) -> None:
+        self.window = FixedWindowRateLimiter(storage_from_string(uri))
+
+    def hit(self, item, *identifiers: str) -> bool:
+        return self.window.hit(item, *identifiers)
+
+    def reset_time(self, item, *identifiers: str) -> float:
+        return self.window.get_window_stats(item, *identifiers).reset_time
+
+
 class Limiter:
-    """One storage and one fixed-window counter per app; a limit is parsed once per setting value."""
+    """One counter store per app; a limit is parsed once per setting value."""
 
     def __init__(self, app: Flask) -> None:
-        uri = app.config.get("REDIS_URL") or "memory://"
-        self.storage = storage_from_string(uri)
-        self.window = FixedWindowRateLimiter(self.storage)
+        redis_url = app.config.get("REDIS_URL")
+        self.window = _StoredWindows(redis_url) if redis_url else _ProcessWindows()
         self.prefix = app.config["RATE_LIMIT_KEY_PREFIX"]
         self._parsed: dict[str, object] = {}
 
@@ -94,7 +129,7 @@ class Limiter:
         try:
             if self.window.hit(item, self.prefix, setting, key):
                 return
-            reset_at = self.window.get_window_stats(item, self.prefix, setting, key).reset_time
+            reset_at = self.window.reset_time(item, self.prefix, setting, key)
         except Exception as err:  # noqa: BLE001  (any store failure: connection, timeout, script)
             log.warning("rate limit store unavailable: %s", err.__class__.__name__)
             return

@@ -1,7 +1,9 @@
 """What the location signals (location_signals.py) need to know of earlier scans.
 
-Two indexed reads on the scan path, prepared like the rest of it (fastsql.py): the
-volunteer's latest scan, and whether anyone scanned at the same point on another day.
+Indexed reads on the scan path, prepared like the rest of it (fastsql.py): the volunteer's
+latest scan, and whether anyone scanned at the same point on another day. A scan-in asks both
+in one statement (`start_history`); a scan-out asks the second inside the statement that reads
+the shift (`seen_on_another_day`): on PostgreSQL every statement is a round trip.
 """
 from __future__ import annotations
 
@@ -24,30 +26,50 @@ _LATEST_SCANNED = Prepared(
     .order_by(c.started_at.desc(), c.id.desc()).limit(1))
 
 
-def _seen(point):
-    """Seeks in ix_shifts_start_point / ix_shifts_end_point (point, local_date): days before, then after.
-    Not ``local_date <>``: that would walk every scan at the point on the same day."""
-    day = sa.bindparam("local_date", type_=sa.Date)
-    return (sa.exists().where(point == sa.bindparam("point", type_=sa.BigInteger), c.local_date < day),
-            sa.exists().where(point == sa.bindparam("point", type_=sa.BigInteger), c.local_date > day))
+def seen_on_another_day(point, day):
+    """Whether any scan, start or end, was at ``point`` (a bind parameter) on a day other than
+    ``day`` (a bind parameter or the outer statement's column). Seeks in ix_shifts_start_point /
+    ix_shifts_end_point (point, local_date): days before, then after. Not ``local_date <>``:
+    that would walk every scan at the point on the same day."""
+    seen = shifts_t.alias("seen")
+    return sa.or_(*(sa.exists().where(column == point, seen.c.local_date < day) for column in
+                    (seen.c.start_point, seen.c.end_point)),
+                  *(sa.exists().where(column == point, seen.c.local_date > day) for column in
+                    (seen.c.start_point, seen.c.end_point)))
 
 
-_POINT_SEEN = Prepared(sa.select(sa.or_(*_seen(c.start_point), *_seen(c.end_point))))
+_POINT_SEEN = Prepared(sa.select(seen_on_another_day(sa.bindparam("point", type_=sa.BigInteger),
+                                                     sa.bindparam("local_date", type_=sa.Date)).label("seen")))
+_LATEST = _LATEST_SCANNED.statement.subquery("latest")
+# One row whether or not the volunteer scanned before: the point check, and the latest scan if any.
+_START_HISTORY = Prepared(
+    sa.select(seen_on_another_day(sa.bindparam("point", type_=sa.BigInteger),
+                                  sa.bindparam("local_date", type_=sa.Date)).label("seen"), *_LATEST.c)
+    .select_from(sa.select(sa.literal(1).label("one")).subquery("one").outerjoin(_LATEST, sa.true())))
 
 
-def previous_fix(volunteer_id: int) -> signals.Fix | None:
-    """The volunteer's last scanned position: the end of the latest shift, or its start while
-    it is open (or was closed without an end scan)."""
-    row = _LATEST_SCANNED.first({"volunteer_id": volunteer_id})
-    if row is None:
+def _fix(row) -> signals.Fix | None:
+    if row is None or row["start_lat"] is None:
         return None
     if row["end_lat"] is not None:
         return signals.Fix(row["end_lat"], row["end_lng"], row["end_accuracy"], row["ended_at"])
     return signals.Fix(row["start_lat"], row["start_lng"], row["start_accuracy"], row["started_at"])
 
 
+def start_history(volunteer_id: int, point: int, local_date: date) -> tuple[signals.Fix | None, bool]:
+    """What a scan-in's signals need, in one statement: ``previous_fix`` and
+    ``point_seen_on_another_day``."""
+    row = _START_HISTORY.first({"volunteer_id": volunteer_id, "point": point, "local_date": local_date})
+    return _fix(row), bool(row["seen"])
+
+
+def previous_fix(volunteer_id: int) -> signals.Fix | None:
+    """The volunteer's last scanned position: the end of the latest shift, or its start while
+    it is open (or was closed without an end scan)."""
+    return _fix(_LATEST_SCANNED.first({"volunteer_id": volunteer_id}))
+
+
 def point_seen_on_another_day(point: int, local_date: date) -> bool:
     """Anyone's scan, start or end, at the same point to 6 decimals (location_signals.point_key)
     on another day."""
-    row = _POINT_SEEN.first({"point": point, "local_date": local_date})
-    return bool(row and next(iter(row.values())))
+    return bool(_POINT_SEEN.first({"point": point, "local_date": local_date})["seen"])

@@ -47,6 +47,10 @@ _OWN_SHIFT_FOR_END = Prepared(sa.select(
     *SHIFT_COLUMNS, posts_t.c.latitude.label("post_latitude"), posts_t.c.longitude.label("post_longitude"),
     posts_t.c.radius_m.label("post_radius_m"), posts_t.c.qr_version.label("post_qr_version"),
     users_t.c.status.label("volunteer_status"),
+    # The end scan's point seen on another day than the shift's (a location signal), asked here
+    # rather than in a statement of its own.
+    scan_history.seen_on_another_day(sa.bindparam("end_point", type_=sa.BigInteger),
+                                     shifts_t.c.local_date).label("end_point_seen"),
 ).join(posts_t, posts_t.c.id == shifts_t.c.post_id).join(users_t, users_t.c.id == shifts_t.c.volunteer_id).where(
     shifts_t.c.id == sa.bindparam("shift_id"), shifts_t.c.volunteer_id == sa.bindparam("volunteer_id")))
 _SHIFT_STATE = Prepared(sa.select(shifts_t.c.status, shifts_t.c.flags)
@@ -250,8 +254,9 @@ def _new_shift(user_id: int, unit_id: int | None, post: dict, distance: float, s
                client_request_id: str | None, now: datetime, rules: Rules, offline_flags: list[str]) -> dict:
     lat, lng = scan.gcj02()
     day, point = local_date(now, rules.tz), signals.point_key(lat, lng)
-    flags = offline_flags + signals.at_scan(signals.Fix(lat, lng, scan.accuracy, now), post["latitude"], post["longitude"],
-                            scan_history.previous_fix(user_id), scan_history.point_seen_on_another_day(point, day))
+    previous, seen = scan_history.start_history(user_id, point, day)
+    flags = offline_flags + signals.at_scan(signals.Fix(lat, lng, scan.accuracy, now), post["latitude"],
+                                            post["longitude"], previous, seen)
     flags += post_rules.start_flags(post, user_id, now, rules.scan_early_minutes, rules.tz)
     return dict(
         volunteer_id=user_id, unit_id=unit_id, post_id=post["id"], status="open",
@@ -285,7 +290,9 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
     ``allow_outside`` lets a volunteer who already walked away still end the
     shift; it is then flagged for a coordinator instead of refused.
     """
-    shift = _OWN_SHIFT_FOR_END.first({"shift_id": shift_id, "volunteer_id": user_id})
+    lat, lng = scan.gcj02()
+    end_point = signals.point_key(lat, lng)
+    shift = _OWN_SHIFT_FOR_END.first({"shift_id": shift_id, "volunteer_id": user_id, "end_point": end_point})
     if shift is None:
         callers.require_active(_load(user_id))  # a suspended volunteer hears that first
         raise NotFound("找不到该上岗记录")
@@ -297,10 +304,7 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
     now, offline_flags = scan_moment(scan, now, rules)
     now = max(now, shift["started_at"])  # a phone's clock may put the end before the start
     credit = hours.credit(shift["started_at"], now, min_minutes=rules.min_minutes, max_minutes=rules.max_minutes)
-    lat, lng = scan.gcj02()
-    end_point = signals.point_key(lat, lng)
-    new_flags += _end_signals(shift, signals.Fix(lat, lng, scan.accuracy, now), end_point, post_point, persuasions,
-                              rules)
+    new_flags += _end_signals(shift, signals.Fix(lat, lng, scan.accuracy, now), post_point, persuasions, rules)
     changes = dict(
         status="closed", ended_at=now, end_lat=lat, end_lng=lng, end_accuracy=scan.accuracy,
         end_distance_m=round(distance, 1), credited_minutes=credit.minutes, persuasions=persuasions,
@@ -333,12 +337,11 @@ def _close(shift_id: int, flags_read: list[str], new_flags: list[str], changes: 
     return review
 
 
-def _end_signals(shift: dict, end_fix: signals.Fix, end_point: int, post_point: tuple[float, float],
-                 persuasions: int, rules: Rules) -> list[str]:
+def _end_signals(shift: dict, end_fix: signals.Fix, post_point: tuple[float, float], persuasions: int,
+                 rules: Rules) -> list[str]:
     start_fix = signals.Fix(shift["start_lat"], shift["start_lng"], shift["start_accuracy"], shift["started_at"])
     flags = signals.at_end(start_fix if shift["start_lat"] is not None else None, end_fix, *post_point,
-                           scan_history.point_seen_on_another_day(end_point, shift["local_date"]),
-                           persuasions, rules.persuasions_per_hour_max)
+                           bool(shift.pop("end_point_seen")), persuasions, rules.persuasions_per_hour_max)
     return flags + post_rules.end_flags(shift["flags"])
 
 
