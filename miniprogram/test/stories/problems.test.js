@@ -147,7 +147,7 @@ test('a volunteer on duty reports a broken railing with a photo and sees it in �
   config.PROBLEM_TEMPLATE_IDS = []
 })
 
-test('a report next to an open one of the same kind is shown as a likely duplicate, and the reporter files it as another problem', async () => {
+test('a report next to an open one of the same kind is shown as a likely duplicate; filed as another problem, its photo is sent again after the signal drops', async () => {
   await registeredVolunteer('first-finder', '周梅', county)
   const earlier = await postJson(backend, '/api/mp/v1/problems', {
     category: '环境卫生', description: '广场西门垃圾桶满溢', latitude: county.west.latitude, longitude: county.west.longitude,
@@ -173,13 +173,30 @@ test('a report next to an open one of the same kind is shown as a likely duplica
   expect(report.querySelector('#submit')).toBeFalsy() // one decision at a time
   expect((await getJson(backend, '/api/mp/v1/problems', token())).body.items).toEqual([])
 
+  // Filed as another problem; the signal drops just as its photo starts: the report stands and
+  // the photo waits on the page with a retry.
+  const uploadFile = wx.uploadFile
+  wx.uploadFile = (options) => {
+    wx.uploadFile = uploadFile
+    wx.__state.network = false
+    try {
+      return uploadFile(options)
+    } finally {
+      wx.__state.network = true
+    }
+  }
   await tap(report, '#confirm-new')
-  await until(() => report.instance.data.message && report.instance.data.message.kind === 'ok', 'the filed report')
+  await until(() => report.instance.data.message, 'the answer')
+  expect(text(report, '#message')).toBe('问题已上报，但有 1 张照片没有传上去，请点“重新上传”')
+  expect(text(report, '#result')).toContain('上传失败：网络不通，请检查手机信号后重试')
+  await tap(report, '.retry')
+  await until(() => report.instance.data.message.kind === 'ok', 'the photo sent again')
   expect(text(report, '#result')).toMatch(/照片 1：\s*已上传/)
   close(report)
   const mine = (await getJson(backend, '/api/mp/v1/problems', token())).body.items
   expect(mine.map((p) => p.description)).toEqual(['花坛边堆了一堆建筑垃圾'])
   expect(mine[0].id).not.toBe(earlier.body.id)
+  expect((await getJson(backend, `/api/mp/v1/problems/${mine[0].id}`, token())).body.photos.before).toHaveLength(1)
 })
 
 test('a reporter who sees the problem was already reported gives up, and nothing is filed', async () => {
