@@ -143,6 +143,12 @@ test('a volunteer on duty reports a broken railing with a photo and sees it in �
   expect(picture.header['content-type']).toBe('image/jpeg')
   await tapNth(detail, '.thumb', 0)
   expect(wx.__state.calls.previewImage.urls).toEqual([detail.instance.data.before[0].url])
+  // Not taken up yet: one more photo from here.
+  await cameraPhoto(backend)
+  await tap(detail, '#take-photo')
+  await until(() => detail.instance.data.before.length === 2, 'the second photo')
+  expect(text(detail, '#message')).toBe('照片已上传')
+  expect(text(detail, '#before')).toContain('发现时的照片（2 张）')
   close(detail)
   config.PROBLEM_TEMPLATE_IDS = []
 })
