@@ -2,12 +2,10 @@
 following one's own reports."""
 from __future__ import annotations
 
-from flask import request
-
 from miniprogram_api import bp
 from server import callers
 from server.clock import county_zone, local_date, utcnow
-from server.inputs import form_coordinates, json_body, query_int, uploaded_photo
+from server.inputs import json_body, photo_upload, query_int
 from server.problems import categories, photos, records, reporting
 
 
@@ -50,7 +48,5 @@ def problem_photo(problem_id: int):
     """A "before" photo of one's own report while it is open (multipart ``file``, as wx.uploadFile)."""
     caller = callers.current()
     problem = photos.own_problem_for_photo(caller, problem_id)
-    data = uploaded_photo()
-    latitude, longitude = form_coordinates(request.form)
-    photo, created = photos.add(caller, problem, "before", data, latitude, longitude, utcnow())
+    photo, created = photos.add(caller, problem, "before", photo_upload(), utcnow())
     return photo, 201 if created else 200

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import math
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import request
@@ -218,6 +219,21 @@ def uploaded_photo() -> bytes:
     if upload is None:
         raise ApiError("请选择要上传的照片（表单字段 file）", code="PHOTO_MISSING", status=400, field=PHOTO_FIELD)
     return upload.read()
+
+
+@dataclass(frozen=True)
+class PhotoUpload:
+    """A photo as wx.uploadFile sends it: the picture and, when the phone gave them, where it was taken."""
+    data: bytes
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def photo_upload() -> PhotoUpload:
+    """The picture (field ``file``) and the optional latitude and longitude of a multipart upload."""
+    data = uploaded_photo()
+    latitude, longitude = form_coordinates(request.form)
+    return PhotoUpload(data, latitude, longitude)
 
 
 def form_coordinates(form) -> tuple[float | None, float | None]:

@@ -70,25 +70,27 @@ test('only the API module calls wx.request, wx.uploadFile or wx.downloadFile, an
 
 test('every error code the backend raises has a message for the volunteer, never the code itself', () => {
   const codes = new Set()
+  // A code is raised by name (code="X") or is an error class's own (status, code, message = 422, "X", ...).
+  const collect = (source) => {
+    for (const m of source.matchAll(/code="([A-Z_]+)"|\bcode, message = (?:\d+, )?"([A-Z_]+)"/g)) codes.add(m[1] || m[2])
+  }
   const scan = (dir) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name)
       if (entry.isDirectory()) scan(full)
-      else if (entry.name.endsWith('.py')) {
-        for (const m of fs.readFileSync(full, 'utf8').matchAll(/code="([A-Z_]+)"/g)) codes.add(m[1])
-      }
+      else if (entry.name.endsWith('.py')) collect(fs.readFileSync(full, 'utf8'))
     }
   }
   // What the mini-program's API can answer: its views, the services under them, the platform.
   scan(path.join(REPO, 'miniprogram_api'))
-  for (const pkg of ['checkin', 'evidence', 'records', 'duty']) scan(path.join(REPO, 'server', pkg))
+  for (const pkg of ['checkin', 'evidence', 'records', 'problems', 'duty']) scan(path.join(REPO, 'server', pkg))
   for (const file of ['callers.py', 'accounts.py', 'errors.py', 'inputs.py', 'tokens.py', 'login_throttle.py']) {
     const full = path.join(REPO, 'server', file)
-    if (fs.existsSync(full)) for (const m of fs.readFileSync(full, 'utf8').matchAll(/code="([A-Z_]+)"/g)) codes.add(m[1])
+    if (fs.existsSync(full)) collect(fs.readFileSync(full, 'utf8'))
   }
   const consoleOnly = new Set(['SLOT_STARTED', 'SLOT_FULL', 'SLOT_ENDED', 'DOUBLE_BOOKED', 'ROSTER_REFUSED', 'ROSTER_CONFLICT',
     'STATUS_UNCHANGED', 'SHIFT_NOT_REVIEWABLE', 'POSTER_TEXT_UNPRINTABLE', 'POSTER_FONT_MISSING', 'PUSH_SIGNATURE_INVALID',
-    'PHOTO_URL_INVALID', 'PHOTO_URL_EXPIRED'])
+    'PHOTO_URL_INVALID', 'PHOTO_URL_EXPIRED', 'NO_POSTS'])
   const missing = [...codes].filter((code) => !consoleOnly.has(code) && !errors.MESSAGES[code]).sort()
   expect(missing).toEqual([])
   for (const [code, make] of Object.entries(errors.MESSAGES)) {

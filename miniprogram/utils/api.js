@@ -27,6 +27,11 @@ const ENDPOINTS = {
   reminderConsent: ['POST', '/me/reminder-consent'],
   spotChecks: ['GET', '/me/spot-checks'],
   answerSpotCheck: ['POST', '/me/spot-checks/{id}/answer'],
+  problemCategories: ['GET', '/problem-categories'],
+  reportProblem: ['POST', '/problems'],
+  problems: ['GET', '/problems'],
+  problem: ['GET', '/problems/{id}'],
+  uploadProblemPhoto: ['POST', '/problems/{id}/photos'],
 }
 const PUBLIC = { login: true, privacyPolicy: true }
 
@@ -52,6 +57,13 @@ function buildUrl(name, params, query) {
     .map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(query[key])}`)
   if (pairs.length) path += `?${pairs.join('&')}`
   return config.API_BASE + path
+}
+
+// A photo link from the backend is a signed path ("/photos/7/thumb.jpg?expires=…&sig=…"): the
+// client puts the API's own origin in front (an <image> cannot send the token, the link is the key).
+function fileUrl(path) {
+  if (!path || /^https?:\/\//.test(path)) return path || ''
+  return config.API_BASE.replace(/^(https?:\/\/[^/]+).*$/, '$1') + path
 }
 
 function authHeader() {
@@ -176,4 +188,4 @@ async function download(name, { params, query }) {
   return res.tempFilePath
 }
 
-module.exports = { ENDPOINTS, ApiError, call, upload, download, login, buildUrl }
+module.exports = { ENDPOINTS, ApiError, call, upload, download, login, buildUrl, fileUrl }

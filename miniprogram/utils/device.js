@@ -23,5 +23,8 @@ module.exports = {
   relaunch: (url) => promisify('reLaunch', { url }),
   openDocument: (filePath) => promisify('openDocument', { filePath, fileType: 'pdf', showMenu: true }),
   subscribe: (tmplIds) => promisify('requestSubscribeMessage', { tmplIds }),
+  // WeChat's own settings page, where a refused location permission is given back (from a tap).
+  openSetting: () => promisify('openSetting'),
+  preview: (urls, current) => promisify('previewImage', { urls, current }),
   now: () => Date.now(),
 }

@@ -30,10 +30,15 @@ const MESSAGES = {
   CORRECTION_PENDING: () => '这条记录已有待处理的更正申请，请等待协调员处理',
   MANUAL_SHIFT_TOO_OLD: () => '补录申请已超过期限，请直接联系协调员',
   PHOTO_MISSING: () => '请先拍一张照片',
-  PHOTO_LIMIT_REACHED: (d) => `每次上岗最多上传 ${d.limit || 9} 张照片，已经够了`,
+  PHOTO_LIMIT_REACHED: (d) => `照片已达上限（最多 ${d.limit || 9} 张），不用再传了`,
   PHOTO_WINDOW_CLOSED: () => '下岗已超过 30 分钟，不能再补传照片',
   PHOTO_FILE_MISSING: () => '照片没有找到，请重新拍摄',
   PAYLOAD_TOO_LARGE: () => '照片太大，请重新拍一张（不要选原图）',
+  PHOTO_TOO_LARGE_PIXELS: () => '照片太大，请重新拍一张（不要选原图）',
+  EMPTY_FILE: () => '照片没有传好，请重新拍一张',
+  INVALID_IMAGE: () => '照片没有传好或已损坏，请重新拍一张',
+  UNSUPPORTED_IMAGE_TYPE: () => '这种格式的照片不能上传，请用相机重新拍一张',
+  STORAGE_UNAVAILABLE: () => '照片暂时存不进去，请稍后点“重新上传”',
   SPOT_CHECK_CLOSED: () => '这次抽查已经结束，无需再回复',
   RATE_LIMITED: () => '操作太频繁，请稍等一分钟再试',
   CONSENT_REQUIRED: () => '隐私政策已更新，请重新打开小程序，阅读并同意后再扫码上岗',
@@ -45,6 +50,7 @@ const MESSAGES = {
   VALIDATION_ERROR: (d, m) => m || '填写的内容有误，请检查后重试',
   BAD_REQUEST: () => '请求有误，请退出小程序后重试',
   SERVICE_UNAVAILABLE: () => '服务暂时不可用，请稍后重试',
+  CONFLICT: () => '操作没有完成，记录可能刚被修改，请刷新后重试',
 }
 const FALLBACK = '操作没有成功，请稍后重试；如果一直不行，请联系协调员'
 

@@ -17,6 +17,10 @@ module.exports = {
   dateTime(iso) {
     return iso ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : ''
   },
+  // "12月5日" from a date "2026-12-05" (a deadline).
+  day(isoDate) {
+    return isoDate ? `${Number(isoDate.slice(5, 7))}月${Number(isoDate.slice(8, 10))}日` : ''
+  },
   minutes(total) {
     const h = Math.floor(total / 60)
     const m = total % 60

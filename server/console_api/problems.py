@@ -8,7 +8,7 @@ from server import callers
 from server.clock import county_zone, local_date, utcnow
 from server.console_api import bp
 from server.errors import ValidationError
-from server.inputs import form_coordinates, json_body, query_int, uploaded_photo
+from server.inputs import json_body, photo_upload, query_int
 from server.problems import categories, follow_up, listing, notices, photos, records, reporting
 
 _ID_MAX = 2**31 - 1
@@ -90,9 +90,7 @@ def problem_after_photo(problem_id: int):
     """The unit's "after" photo (multipart ``file``), sent before POST .../fix names it."""
     caller = callers.current()
     problem = follow_up.for_after_photo(caller, problem_id)
-    data = uploaded_photo()
-    latitude, longitude = form_coordinates(request.form)
-    photo, created = photos.add(caller, problem, "after", data, latitude, longitude, utcnow())
+    photo, created = photos.add(caller, problem, "after", photo_upload(), utcnow())
     return photo, 201 if created else 200
 
 

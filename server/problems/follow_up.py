@@ -16,7 +16,7 @@ from server.callers import Caller
 from server.clock import local_date
 from server.db import db
 from server.errors import BadRequest, Conflict, Forbidden, ValidationError
-from server.inputs import date_field, integer, string
+from server.inputs import PhotoUpload, date_field, integer, string
 from server.models import ProblemCategory, Unit
 from server.problems import photos, records
 from server.problems.reporting import AUDIT_FIELDS
@@ -97,7 +97,7 @@ def fix_with_photo(caller: Caller, problem_id: int, data: bytes, note: str | Non
     """The console page's single form: the after photo and the note sent together."""
     problem = for_after_photo(caller, problem_id)
     note = string({"note": note}, "note", max_length=500, label="整改说明")  # before storing any photo
-    photo, _ = photos.add(caller, problem, "after", data, None, None, now)
+    photo, _ = photos.add(caller, problem, "after", PhotoUpload(data), now)
     return fix(caller, problem_id, {"note": note, "photo_id": photo["id"]}, now)
 
 

@@ -18,29 +18,29 @@ from server.db import db, write_lock
 from server.errors import Conflict
 from server.evidence import photos as evidence
 from server.evidence.imaging import process_photo
+from server.inputs import PhotoUpload
 from server.models import Photo, Problem
 from server.problems import records
 
 photos_t, problems_t = Photo.__table__, Problem.__table__
 
 
-def add(caller: Caller, problem: dict, kind: str, data: bytes, latitude: float | None, longitude: float | None,
-        now: datetime) -> tuple[dict, bool]:
+def add(caller: Caller, problem: dict, kind: str, upload: PhotoUpload, now: datetime) -> tuple[dict, bool]:
     """Store a photo of an already scoped and authorised problem; (photo, created).
     The same file sent again (a retried upload) returns the photo already stored."""
     require_active(caller)
     settings, store = evidence.current_settings(), evidence.current_storage()
     retried = db.session.execute(sa.select(photos_t).where(
-        photos_t.c.problem_id == problem["id"], photos_t.c.source_sha256 == hashlib.sha256(data).hexdigest())
+        photos_t.c.problem_id == problem["id"], photos_t.c.source_sha256 == hashlib.sha256(upload.data).hexdigest())
         .order_by(photos_t.c.id).limit(1)).mappings().first()
     if retried is not None:
         return evidence.entry(dict(retried), now, settings), False
     _check_limit(problem["id"], kind, settings.max_per_shift)
     db.session.rollback()  # end the read transaction before the image work
 
-    photo = process_photo(data, max_pixels=settings.max_pixels)
-    row = evidence.row_values(photo, settings, uploader_id=caller.id, kind=kind, latitude=latitude,
-                              longitude=longitude, now=now, problem_id=problem["id"])
+    photo = process_photo(upload.data, max_pixels=settings.max_pixels)
+    row = evidence.row_values(photo, settings, uploader_id=caller.id, kind=kind, latitude=upload.latitude,
+                              longitude=upload.longitude, now=now, problem_id=problem["id"])
     row["id"] = evidence.keep(store, photo, lambda: _insert(caller, problem, row, settings.max_per_shift, now))
     evidence.submit_check(row["id"], now)
     return evidence.entry(row, now, settings), True

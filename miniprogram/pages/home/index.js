@@ -156,6 +156,12 @@ Component({
     onRoster() {
       return device.navigate('/pages/roster/index').catch(() => {})
     },
+    onReportProblem() {
+      return device.navigate('/pages/problems/report').catch(() => {})
+    },
+    onMyProblems() {
+      return device.navigate('/pages/problems/index').catch(() => {})
+    },
 
     // Nearby posts need the location: read only when asked, as the privacy notice promises.
     async onNearby() {

@@ -34,7 +34,7 @@ Component({
             startedText: format.dateTime(shift.started_at),
             endedText: format.dateTime(shift.ended_at),
           },
-          photos: shift.photos,
+          photos: shift.photos.map((photo) => ({ ...photo, thumb: api.fileUrl(photo.thumbnail_url) })),
           canUpload: shift.status !== 'voided' && count < config.PHOTO_MAX_PER_SHIFT,
           canCorrect: shift.status === 'closed' || shift.status === 'auto_closed',
         })
@@ -82,6 +82,10 @@ Component({
       } catch (err) {
         this.setUpload(key, { state: 'failed', error: errors.messageFor(err) })
       }
+    },
+
+    onReportProblem() {
+      return device.navigate('/pages/problems/report').catch(() => {})
     },
 
     onMinutes(e) {

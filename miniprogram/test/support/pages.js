@@ -6,8 +6,10 @@ const ROOT = path.resolve(__dirname, '..', '..')
 const loaded = {}
 
 // Each page is compiled once per test file (simulate caches through require.cache).
+// `name` is a folder ('home': pages/home/index) or a folder and page ('problems/report').
 function page(name) {
-  if (!loaded[name]) loaded[name] = simulate.load(path.join(ROOT, 'pages', name, 'index'), `page-${name}`, { rootPath: ROOT })
+  const file = name.includes('/') ? name : `${name}/index`
+  if (!loaded[name]) loaded[name] = simulate.load(path.join(ROOT, 'pages', file), `page-${name.replace(/\W/g, '-')}`, { rootPath: ROOT })
   return loaded[name]
 }
 

@@ -26,6 +26,7 @@ function newPhone(key) {
   state.navigations = []
   state.documents = []
   state.scanResult = ''
+  state.locationDenied = false
   return state
 }
 

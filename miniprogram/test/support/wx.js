@@ -55,6 +55,7 @@ function createWx() {
     loginCode: 'dev:volunteer',
     scanResult: '',
     location: { latitude: 30.5728, longitude: 104.0668, accuracy: 10 },
+    locationDenied: false, // the volunteer refused WeChat's location permission
     photoPath: '',
     subscribeAnswer: 'accept',
     confirm: true,
@@ -131,7 +132,15 @@ function createWx() {
       if (!state.scanResult) throw new Error('cancel')
       return { result: state.scanResult, scanType: 'QR_CODE' }
     }),
-    getLocation: device('getLocation', () => ({ ...state.location, speed: 0, altitude: 0 })),
+    getLocation: device('getLocation', () => {
+      if (state.locationDenied) throw new Error('auth deny')
+      return { ...state.location, speed: 0, altitude: 0 }
+    }),
+    openSetting: device('openSetting', () => {
+      state.locationDenied = false // the volunteer switches location on in WeChat's settings
+      return { authSetting: { 'scope.userLocation': true } }
+    }),
+    previewImage: device('previewImage', () => ({})),
     chooseMedia: device('chooseMedia', () => {
       if (!state.photoPath) throw new Error('cancel')
       return { type: 'image', tempFiles: [{ tempFilePath: state.photoPath, size: fs.statSync(state.photoPath).size, fileType: 'image' }] }
