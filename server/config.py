@@ -47,7 +47,7 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host (0 = none trusted).
     "TRUSTED_PROXIES": (0, int),
     # The privacy notice volunteers agree to (PIPL); a new version asks everyone again.
-    "PRIVACY_VERSION": ("2026-12-01", str),
+    "PRIVACY_VERSION": ("2026-12-02", str),  # 2026-12-02: problem reports (location, photos)
     "PRIVACY_URL": ("", str),  # empty = the notice this backend serves at /privacy
     # Rate limits (rate_limits.py), in the limits library's notation; RATE_LIMITS_ENABLED=0 turns them off.
     "RATE_LIMITS_ENABLED": (True, bool),

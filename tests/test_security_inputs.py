@@ -54,7 +54,7 @@ def test_a_suspended_volunteer_cannot_change_their_name_phone_or_unit(client, co
     volunteer = factories.volunteer(county.unit_a, name="原名", status="suspended")
     res = client.post("/api/mp/v1/me/registration", headers=factories.headers(volunteer),
                       json={"name": "新名", "phone": "13700000009", "unit_id": county.unit_b.id,
-                            "privacy_version": "2026-12-01"})
+                            "privacy_version": "2026-12-02"})
     assert res.status_code == 403
     db.session.expire_all()
     assert db.session.get(User, volunteer.id).name == "原名"
