@@ -33,6 +33,7 @@ Component({
         const me = await api.call('me')
         this.setData({
           loaded: true,
+          message: null,
           user: { name: me.user.name || '', phone: me.user.phone || '', unit: me.user.unit ? me.user.unit.name : '' },
           hours: format.minutes(me.hours.credited_minutes),
           pending: me.hours.pending_minutes ? format.minutes(me.hours.pending_minutes) : '',
@@ -82,7 +83,7 @@ Component({
         return
       }
       session.forgetEverything()
-      this.setData({ user: null, held: null })
+      this.setData({ user: null, held: null, loaded: false })
       await device.confirm({
         title: '已注销', content: '您的账号已注销，个人信息已删除。感谢您参加红马甲志愿服务！',
         showCancel: false, confirmText: '知道了',
