@@ -11,6 +11,8 @@ const ENDPOINTS = {
   me: ['GET', '/me'],
   register: ['POST', '/me/registration'],
   consent: ['POST', '/me/consent'],
+  myData: ['GET', '/me/data'],
+  eraseMe: ['DELETE', '/me'],
   units: ['GET', '/units'],
   hours: ['GET', '/me/hours'],
   nearbyPosts: ['GET', '/posts/nearby'],

@@ -25,6 +25,8 @@ module.exports = {
   subscribe: (tmplIds) => promisify('requestSubscribeMessage', { tmplIds }),
   // WeChat's own settings page, where a refused location permission is given back (from a tap).
   openSetting: () => promisify('openSetting'),
+  // WeChat's own dialog; true when the volunteer pressed the confirm button.
+  confirm: (options) => promisify('showModal', options).then((res) => !!res.confirm),
   preview: (urls, current) => promisify('previewImage', { urls, current }),
   now: () => Date.now(),
 }

@@ -49,6 +49,7 @@ const MESSAGES = {
   PROBLEM_LIKELY_DUPLICATE: () => '附近已有人上报了同类问题；如确是另一个问题，请确认后再提交',
   VALIDATION_ERROR: (d, m) => m || '填写的内容有误，请检查后重试',
   BAD_REQUEST: () => '请求有误，请退出小程序后重试',
+  INTERNAL_ERROR: () => '系统出错了，这次操作没有完成，请稍后重试；如果一直不行，请联系协调员',
   SERVICE_UNAVAILABLE: () => '服务暂时不可用，请稍后重试',
   CONFLICT: () => '操作没有完成，记录可能刚被修改，请刷新后重试',
 }

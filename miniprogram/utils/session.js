@@ -21,6 +21,11 @@ module.exports = {
   clear() {
     wx.removeStorageSync(KEY)
   },
+  // After the account is erased: nothing of it stays on the phone (token, notice agreed, scans
+  // kept offline, the open shift), so the next opening is a first run.
+  forgetEverything() {
+    wx.clearStorageSync()
+  },
   // The open shift as last seen online, so a scan without signal still knows to end it.
   rememberOpenShift(shift) {
     if (shift) wx.setStorageSync(OPEN_SHIFT_KEY, { id: shift.id, post: shift.post, started_at: shift.started_at })

@@ -162,6 +162,9 @@ Component({
     onMyProblems() {
       return device.navigate('/pages/problems/index').catch(() => {})
     },
+    onMyInfo() {
+      return device.navigate('/pages/me/index').catch(() => {})
+    },
 
     // Nearby posts need the location: read only when asked, as the privacy notice promises.
     async onNearby() {

@@ -1,4 +1,5 @@
 // First run: what is collected and why, from the backend's policy, then WeChat's agreement button.
+// Opened from 我的信息 with mode=read: the same notice to read again, without the buttons.
 const api = require('../../utils/api')
 const a11y = require('../../utils/a11y')
 const device = require('../../utils/device')
@@ -7,10 +8,10 @@ const privacy = require('../../utils/privacy')
 const session = require('../../utils/session')
 
 Component({
-  data: { fontSize: 18, loading: true, policy: null, error: '' },
+  data: { fontSize: 18, loading: true, policy: null, error: '', readOnly: false },
   methods: {
-    onLoad() {
-      this.setData({ fontSize: a11y.baseFontSize() })
+    onLoad(options) {
+      this.setData({ fontSize: a11y.baseFontSize(), readOnly: !!options && options.mode === 'read' })
       return this.load()
     },
     async load() {

@@ -37,6 +37,9 @@ def build_app(folder: str):
         "WECHAT_QR_VERIFY_NAME": "a1b2c3.txt",
         "WECHAT_QR_VERIFY_CONTENT": "0123456789abcdef",
         "CLOCK_OFFSET_SECONDS": 0,
+        # The server's random presence checks (20% of shifts) would make a story's review state a
+        # dice roll; a story that wants a spot check asks a leader for one.
+        "PRESENCE_CHECK_RATE": 0.0,
     })
     app.instance_path = folder
     with app.app_context():

@@ -59,6 +59,8 @@ function createWx() {
     photoPath: '',
     subscribeAnswer: 'accept',
     confirm: true,
+    modalAnswers: [], // answers for the next showModal dialogs, in order; then `confirm`
+    modals: [], // every showModal: {title, content}
     storage: {},
     requests: [], // {method, url, status}
     navigations: [],
@@ -154,7 +156,11 @@ function createWx() {
       options.tmplIds.forEach((id) => { answer[id] = state.subscribeAnswer })
       return answer
     }),
-    showModal: device('showModal', () => ({ confirm: state.confirm, cancel: !state.confirm })),
+    showModal: device('showModal', (options) => {
+      state.modals.push({ title: options.title, content: options.content })
+      const confirm = state.modalAnswers.length ? state.modalAnswers.shift() : state.confirm
+      return { confirm, cancel: !confirm }
+    }),
     navigateTo: device('navigateTo', (options) => { state.navigations.push(options.url); return {} }),
     redirectTo: device('redirectTo', (options) => { state.navigations.push(options.url); return {} }),
     reLaunch: device('reLaunch', (options) => { state.navigations.push(options.url); return {} }),
@@ -163,6 +169,7 @@ function createWx() {
     getStorageSync: (key) => (key in state.storage ? JSON.parse(state.storage[key]) : ''),
     setStorageSync: (key, value) => { state.storage[key] = JSON.stringify(value) },
     removeStorageSync: (key) => { delete state.storage[key] },
+    clearStorageSync: () => { Object.keys(state.storage).forEach((key) => { delete state.storage[key] }) },
     onNeedPrivacyAuthorization: (handler) => { state.privacyHandler = handler },
     onNetworkStatusChange: (handler) => { state.networkHandler = handler },
   }
