@@ -4,8 +4,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from miniprogram_api import bp
-from flask import current_app
-
 from server import accounts, callers, privacy
 from server.checkin import serialize
 from server.evidence import photo_files
