@@ -84,12 +84,26 @@ def test_a_volunteer_exports_then_erases_their_data(app, client, county):
         assert db.session.query(User).filter(column == value).count() == 0
     assert db.session.query(Certificate).filter(Certificate.volunteer_name == "钱多多").count() == 0
     assert db.session.query(Photo).count() == 0 and stored_keys(app) == set()
-    assert all(s.start_lat is None and s.note is None for s in db.session.query(Shift))
+    assert all(s.start_lat is None and s.note is None and s.start_point is None and s.end_point is None
+               for s in db.session.query(Shift))
     found = client.get(f"{C}/volunteers", headers=admin, query_string={"q": phone}).get_json()["items"]
     assert found == []
     # the same WeChat account logging in again starts afresh, with nothing of the old account
     res = client.post(f"{MP}/auth/login", json={"code": f"dev:{openid}"}).get_json()
     assert res["registered"] is False
+
+
+def test_a_volunteer_on_duty_is_asked_to_scan_out_before_erasing_and_loses_nothing(client, county):
+    volunteer = factories.volunteer(county.unit_a, name="孙在岗")
+    headers = factories.headers(volunteer)
+    shift_id = start_shift(client, volunteer, county.post_east)
+
+    res = client.delete(f"{MP}/me", headers=headers)
+
+    assert res.status_code == 409 and res.get_json()["error"]["code"] == "SHIFT_STILL_OPEN"
+    assert client.get(f"{MP}/me", headers=headers).get_json()["user"]["name"] == "孙在岗"
+    assert end_shift(client, volunteer, county.post_east, shift_id).status_code == 200
+    assert client.delete(f"{MP}/me", headers=headers).status_code == 204
 
 
 def test_retention_deletes_old_photos_but_not_under_review_and_rounds_old_locations(app, client, county):
@@ -111,6 +125,8 @@ def test_retention_deletes_old_photos_but_not_under_review_and_rounds_old_locati
     db.session.expire_all()
     assert [p.shift_id for p in db.session.query(Photo)] == [kept_id]
     assert {s.start_lat for s in db.session.query(Shift)} == {29.248}
+    # nor is the exact place kept in the point keys the location signals compare
+    assert {(s.start_point, s.end_point) for s in db.session.query(Shift)} == {(None, None)}
 
 
 def test_admins_see_a_log_of_exports_and_searches_by_number(client, county):

@@ -21,6 +21,7 @@ const MESSAGES = {
   SHIFT_ALREADY_OPEN: () => '您已经在岗，正在为您打开当前的上岗记录',
   SHIFT_CONFLICT: () => '上岗没有成功，请再扫一次',
   SHIFT_NOT_OPEN: () => '这次上岗已经结束，无需再下岗',
+  SHIFT_STILL_OPEN: () => '您正在上岗，请先扫码下岗，再注销账号',
   WRONG_POST: () => '请扫描您上岗时那个岗位的二维码',
   SCAN_TOO_OLD: (d) => `这次扫码超过 ${d.max_minutes || 30} 分钟没能提交，已不能计入，请向协调员申请补录`,
   SHIFT_OPEN: () => '请先下岗，再申请更正',

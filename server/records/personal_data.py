@@ -3,10 +3,12 @@
 - ``export``: everything held about the volunteer, as JSON they can take away.
 - ``erase``: their name, phone and openid are gone, their photo files deleted,
   their shifts kept without anything that points at a person (no note, no
-  coordinates, no photos) so the unit's totals do not change.
+  coordinates or point keys, no photos, no spot-check answers' places) so the unit's totals do
+  not change. Refused while a shift is open: the volunteer scans out first, so no hours are lost.
 - ``apply_retention``: photo files older than PHOTO_RETENTION_DAYS (never while
   a review or correction is open) and precise coordinates older than
-  LOCATION_RETENTION_DAYS (rounded to about 100 m), run by a periodic command.
+  LOCATION_RETENTION_DAYS (rounded to about 100 m; the exact point keys the location signals
+  compare are dropped), run by a periodic command.
 """
 from __future__ import annotations
 
@@ -20,9 +22,10 @@ from server.records import certificates
 from server.clock import local_iso
 from server.db import db
 from server.evidence import photo_urls
+from server.errors import Conflict
 from server.evidence.storage import StorageNotFound, photo_key, thumb_key
 from server.models import (Certificate, CorrectionRequest, Photo, PrivacyConsent, ReminderConsent, Shift,
-                           SlotAssignment, User)
+                           SlotAssignment, SpotCheckTask, User)
 
 # Three decimals of a degree: about 110 m north-south, 100 m east-west at the county's latitude.
 COARSE_DECIMALS = 3
@@ -68,6 +71,8 @@ def erase(user_id: int, store, now: datetime) -> int:
     """Erase the volunteer; returns how many photo files went. Files go after the commit, so a
     failed erasure never leaves rows pointing at deleted files."""
     user = db.session.get(User, user_id)
+    if db.session.execute(sa.select(Shift.id).where(Shift.volunteer_id == user_id, Shift.status == "open")).first():
+        raise Conflict("您正在上岗，请先扫码下岗，再注销账号", code="SHIFT_STILL_OPEN")
     photos = db.session.execute(sa.select(Photo.id, Photo.sha256).where(Photo.uploader_id == user_id)).all()
     for certificate in db.session.execute(sa.select(Certificate).where(Certificate.volunteer_id == user_id)).scalars():
         try:
@@ -76,7 +81,10 @@ def erase(user_id: int, store, now: datetime) -> int:
             pass
     db.session.execute(sa.delete(Photo).where(Photo.uploader_id == user_id))
     db.session.execute(sa.update(Shift).where(Shift.volunteer_id == user_id).values(
-        note=None, start_lat=None, start_lng=None, end_lat=None, end_lng=None, client_request_id=None))
+        note=None, start_lat=None, start_lng=None, end_lat=None, end_lng=None, start_point=None, end_point=None,
+        client_request_id=None))
+    db.session.execute(sa.update(SpotCheckTask).where(SpotCheckTask.volunteer_id == user_id).values(
+        latitude=None, longitude=None))
     db.session.execute(sa.update(Certificate).where(Certificate.volunteer_id == user_id).values(volunteer_name=""))
     db.session.execute(sa.delete(ReminderConsent).where(ReminderConsent.volunteer_id == user_id))
     db.session.execute(sa.delete(SlotAssignment).where(SlotAssignment.volunteer_id == user_id,
@@ -114,7 +122,10 @@ def apply_retention(store, now: datetime, photo_days: int, location_days: int) -
         db.session.execute(sa.delete(Photo).where(Photo.id.in_([row.id for row in old])))
     cutoff = now - timedelta(days=location_days)
     coarse = {column.key: _coarse(column) for column in (Shift.start_lat, Shift.start_lng, Shift.end_lat, Shift.end_lng)}
-    coarsened = db.session.execute(sa.update(Shift).where(Shift.started_at < cutoff).values(**coarse)).rowcount
+    coarsened = db.session.execute(sa.update(Shift).where(Shift.started_at < cutoff).values(
+        **coarse, start_point=None, end_point=None)).rowcount
+    db.session.execute(sa.update(SpotCheckTask).where(SpotCheckTask.due_at < cutoff).values(
+        latitude=_coarse(SpotCheckTask.latitude), longitude=_coarse(SpotCheckTask.longitude)))
     db.session.execute(sa.update(Photo).where(Photo.created_at < cutoff).values(
         exif_lat=_coarse(Photo.exif_lat), exif_lng=_coarse(Photo.exif_lng),
         latitude=_coarse(Photo.latitude), longitude=_coarse(Photo.longitude)))

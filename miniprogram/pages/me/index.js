@@ -11,9 +11,8 @@ const session = require('../../utils/session')
 const ERASED = '姓名、手机号、微信身份标识，上岗时拍的照片，扫码时记录的位置和备注，以后的排班和提醒。'
 const KEPT = '您的服务时长会保留在所在单位的统计中，但不再带有您的姓名（匿名），也不能再找回到您名下。'
 
-function eraseExplanation(onDuty) {
-  const duty = onDuty ? '您现在正在上岗：注销后这次上岗不能再下岗，不计时长。如需计入，请先扫码下岗。\n' : ''
-  return `${duty}注销后将删除：${ERASED}\n${KEPT}`
+function eraseExplanation() {
+  return `注销后将删除：${ERASED}\n${KEPT}`
 }
 
 Component({
@@ -65,8 +64,15 @@ Component({
     async onErase() {
       if (this.data.erasing) return
       this.setData({ message: null })
+      if (this.data.onDuty) {  // the server refuses too (SHIFT_STILL_OPEN): this shift's hours come first
+        await device.confirm({
+          title: '正在上岗', content: '您正在上岗，请先扫码下岗，再注销账号。这次上岗的时长不会丢失。',
+          showCancel: false, confirmText: '知道了',
+        }).catch(() => false)
+        return
+      }
       const first = await device.confirm({
-        title: '注销账号', content: eraseExplanation(this.data.onDuty),
+        title: '注销账号', content: eraseExplanation(),
         confirmText: '继续', cancelText: '不注销', confirmColor: '#C4161C',
       }).catch(() => false)
       if (!first) return
