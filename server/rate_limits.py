@@ -79,4 +79,7 @@ def init_app(app: Flask) -> Limiter:
             _limit_of(setting), key_func=_user_or_address if key == "user" else _address, scope=setting,
             per_method=False,
             exempt_when=_search_without_a_query if endpoint == "console_api.list_volunteers" else None)(view)
+    # The wrappers hold the limiter weakly, and a disabled Flask-Limiter keeps no reference of its own:
+    # without this one the limiter is collected and every wrapped view answers 500.
+    app.extensions["redvest_limiter"] = limiter
     return limiter

@@ -27,6 +27,15 @@ def test_console_login_is_limited_per_address_with_retry_after(client, county):
     assert res.get_json()["error"]["code"] == "RATE_LIMITED" and int(res.headers["Retry-After"]) > 0
 
 
+def test_with_the_limits_turned_off_sign_in_still_works_after_a_garbage_collection(make_app):
+    import gc
+    app = make_app(RATE_LIMITS_ENABLED=False)
+    gc.collect()
+    client = app.test_client()
+    assert client.get("/console/login").status_code == 200
+    assert client.post(f"{C}/auth/login", json={"username": "n", "password": "x"}).status_code == 401
+
+
 def test_failed_uploads_count_toward_the_upload_limit(make_app):
     app = make_app(RATE_LIMIT_UPLOADS="3 per hour")
     with app.app_context():
