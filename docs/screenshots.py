@@ -90,6 +90,11 @@ def coordinators_pages(ids: dict) -> dict[str, list[tuple[str, str]]]:
                                ("problem-fix", f"/console/problems/{problems['assigned']}")]}
 
 
+def _viewport(size: str) -> dict:
+    width, height = SIZES[size]
+    return {"width": width, "height": height}
+
+
 def main() -> None:
     workdir = tempfile.mkdtemp(prefix="redvest-shots-")
     os.environ.update(DATABASE_URL=f"sqlite:///{workdir}/demo.sqlite3", SECRET_KEY="screenshots-secret-key",
@@ -118,27 +123,28 @@ def main() -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS + ["--lang=zh-CN"],
                                              env={**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"})
-        for size, (width, height) in SIZES.items():
-            for username, shots in walks.items():
-                context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                              device_scale_factor=1)
-                page = context.new_page()
-                page.goto(f"{base}/console/login")
-                if size == "phone" and username == "admin":
-                    page.screenshot(path=str(OUT / "login-phone.png"))
-                page.fill("input[name=username]", username)
-                page.fill("input[name=password]", passwords[username])
-                page.click("form button[type=submit]")
-                page.wait_for_url("**/console/")
+        for username, shots in walks.items():  # one sign-in each (sign-ins are limited per address)
+            context = browser.new_context(viewport=_viewport("phone"), locale="zh-CN", device_scale_factor=1)
+            page = context.new_page()
+            page.goto(f"{base}/console/login")
+            if username == "admin":
+                page.screenshot(path=str(OUT / "login-phone.png"))
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", passwords[username])
+            page.click("form button[type=submit]")
+            page.wait_for_url("**/console/")
+            for size in SIZES:
+                page.set_viewport_size(_viewport(size))
                 for name, path in shots:
                     page.goto(base + path)
                     page.screenshot(path=str(OUT / f"{name}-{size}.png"), full_page=size == "pc")
                     print(f"docs/console/{name}-{size}.png")
-                if size == "phone" and username == "admin":
-                    page.goto(base + "/console/duty/now")
-                    page.click("#menu-toggle")
-                    page.screenshot(path=str(OUT / "menu-open-phone.png"))
-                context.close()
+            if username == "admin":
+                page.set_viewport_size(_viewport("phone"))
+                page.goto(base + "/console/duty/now")
+                page.click("#menu-toggle")
+                page.screenshot(path=str(OUT / "menu-open-phone.png"))
+            context.close()
         browser.close()
     server.shutdown()
 

@@ -88,13 +88,13 @@ def problems(reporter: User, dispatcher: User, fixer: User, posts: list, now: da
         row = reporting.report(callers.load(reporter.id), {
             "category": category, "description": description, "post_id": post.id,
             "latitude": post.latitude + 0.0001, "longitude": post.longitude}, reported_at, TZ)
-        photos.add(callers.load(reporter.id), row, "before", scene_jpeg(len(found) + 1), post.latitude,
+        photos.add(callers.load(reporter.id), row, "before", scene_jpeg(len(found) + 1, (400, 300)), post.latitude,
                    post.longitude, reported_at)
         if state != "open":
             follow_up.assign(callers.load(dispatcher.id), row["id"], {
                 "unit_id": fixer.scope_unit_id, "note": "请尽快处理"}, reported_at + timedelta(hours=1), TZ)
         if state == "fixed":
-            follow_up.fix_with_photo(callers.load(fixer.id), row["id"], scene_jpeg(len(found) + 11),
+            follow_up.fix_with_photo(callers.load(fixer.id), row["id"], scene_jpeg(len(found) + 11, (400, 300)),
                                      "已联系环卫所清运，并增设一个垃圾桶", now - timedelta(days=1))
         found[state] = row["id"]
     return found

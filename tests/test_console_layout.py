@@ -19,9 +19,9 @@ REFUSED = (400, 403, 404, 405)
 # axe-core from the installed wheel, added to every page the walk's context loads before the page's
 # own scripts (one script, parsed by Chromium per load; nothing fetched from another origin).
 AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
-# WCAG 2.0/2.1 A and AA rules only (best-practice rules are advice, and their serious ones are covered
-# by the WCAG ones), violations only, no timers, XPaths or element references: about a third of the
-# default run's time on these pages.
+# WCAG 2.0/2.1 A and AA rules (what issue 18 asks; best-practice advice is left out), violations only,
+# no timers, XPaths or element references. Colour contrast is most of axe's time here (0.1-1.4 s a
+# page); the walk stays cheap by loading each page once for both sizes (see _walk).
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
                "resultTypes": ["violations"], "performanceTimer": False, "iframes": False, "xpath": False,
                "elementRef": False, "ancestry": False}
@@ -47,23 +47,27 @@ def busy(county):
     return console_data.build(county)
 
 
-def _walk(page, role: str, paths: list[str], size: str) -> tuple[list[str], set, list]:
-    width, height = SIZES[size]
-    page.set_viewport_size({"width": width, "height": height})
+def _walk(page, role: str, paths: list[str]) -> tuple[list[str], set, list]:
+    """Each page loaded once at the PC's size, measured and checked, then narrowed to the phone's and
+    measured and checked again: the stylesheet alone decides the layout (console.js never reads the
+    width), and axe-core, already loaded and warm, checks the phone's layout in about half the time."""
     faults, links, forms = [], set(), []
     for path in paths:
+        page.set_viewport_size(dict(zip(("width", "height"), SIZES["pc"])))
         response = page.goto(path)
-        assert response.status == 200, (role, size, path, response.status)
-        where = f"{role} {size} {path}"
-        m = page.evaluate(MEASURE)
-        if m["scrollWidth"] > m["viewport"]:
-            faults.append(f"{where}: page scrolls sideways ({m['scrollWidth']} > {m['viewport']})")
-        faults += [f"{where}: clipped {c}" for c in m["clipped"]]
-        if size == "phone":
-            faults += [f"{where}: tap target under 44 px: {s}" for s in m["small"]]
-        faults += [f"{where}: axe {v}" for v in page.evaluate(AXE_RUN, AXE_OPTIONS)]
-        links.update(m["links"])
-        forms += [(path, f) for f in m["forms"]]
+        assert response.status == 200, (role, path, response.status)
+        for size, (width, height) in SIZES.items():
+            page.set_viewport_size({"width": width, "height": height})
+            where = f"{role} {size} {path}"
+            m = page.evaluate(MEASURE)
+            if m["scrollWidth"] > m["viewport"]:
+                faults.append(f"{where}: page scrolls sideways ({m['scrollWidth']} > {m['viewport']})")
+            faults += [f"{where}: clipped {c}" for c in m["clipped"]]
+            if size == "phone":
+                faults += [f"{where}: tap target under 44 px: {s}" for s in m["small"]]
+            faults += [f"{where}: axe {v}" for v in page.evaluate(AXE_RUN, AXE_OPTIONS)]
+            links.update(m["links"])
+            forms += [(path, f) for f in m["forms"]] if size == "pc" else []
     return faults, links, forms
 
 
@@ -90,13 +94,7 @@ def test_every_page_fits_and_offers_only_allowed_actions(browser_page, busy, rol
     page = browser_page
     page.context.add_init_script(AXE_SCRIPT)
     sign_in(page, busy.users[role].username)
-    paths = console_data.pages(busy, role)
-    faults, links, forms = [], set(), []
-    for size in SIZES:
-        found, seen, offered = _walk(page, role, paths, size)
-        faults += found
-        links |= seen
-        forms += offered if size == "pc" else []
+    faults, links, forms = _walk(page, role, console_data.pages(busy, role))
     faults += _refused_actions(page, links, forms)
     assert not faults, "\n".join(faults)
 
