@@ -1,6 +1,6 @@
 """A small county with something on every console page: shifts in every state, a correction request,
-a roster with a missed slot, people on duty now and a spot check. Used by the browser walk, the axe
-checks and docs/screenshots.py."""
+a roster with a missed slot, people on duty now, a spot check and problems found at posts in each state
+a console role acts on. Used by the browser walk, the axe checks and docs/screenshots.py (problems)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +10,10 @@ from server import callers
 from server.clock import utcnow, zone
 from server.db import db
 from server.duty import spot_checks
-from server.models import CorrectionRequest
+from server.models import CorrectionRequest, User
+from server.problems import follow_up, photos, reporting
 from tests import factories, roster_data
+from tests.photo_helpers import scene_jpeg
 
 TZ = zone("Asia/Shanghai")
 ROLES = ("admin", "coordinator_unit", "coordinator_district", "leader")
@@ -23,6 +25,7 @@ class Busy:
     users: dict
     volunteer_id: int
     spot_check_id: int
+    problems: dict[str, int]
 
 
 def build(county: factories.County) -> Busy:
@@ -68,7 +71,33 @@ def build(county: factories.County) -> Busy:
     roster_data.slots(planner, county.post_east2, day, "16:30", "18:30", volunteers=[people[5]])
     check = spot_checks.start(callers.load(users["leader"].id), post_id=county.post_east.id, district_id=None,
                               minutes=10, note="早高峰暗访", now=now)
-    return Busy(county=county, users=users, volunteer_id=people[0].id, spot_check_id=check.id)
+    found = problems(people[1], users["admin"], users["coordinator_unit"],
+                     [county.post_east, county.post_west, county.post_east2], now)
+    return Busy(county=county, users=users, volunteer_id=people[0].id, spot_check_id=check.id, problems=found)
+
+
+def problems(reporter: User, dispatcher: User, fixer: User, posts: list, now: datetime) -> dict[str, int]:
+    """Three problems a volunteer found at three posts: one just reported with its photo ("open"), one
+    assigned to the fixer's unit ten days ago and now overdue ("assigned"), one that unit fixed with an
+    after photo, waiting for the command office ("fixed"). Their ids by state."""
+    found = {}
+    cases = [("open", "公共设施", "人行道护栏断裂，有安全隐患", 0), ("assigned", "交通秩序", "公园南门外人行横道标线磨损", 12),
+             ("fixed", "环境卫生", "广场垃圾桶满溢，无人清运", 4)]
+    for (state, category, description, days_ago), post in zip(cases, posts):
+        reported_at = now - timedelta(days=days_ago, hours=2)
+        row = reporting.report(callers.load(reporter.id), {
+            "category": category, "description": description, "post_id": post.id,
+            "latitude": post.latitude + 0.0001, "longitude": post.longitude}, reported_at, TZ)
+        photos.add(callers.load(reporter.id), row, "before", scene_jpeg(len(found) + 1, (400, 300)), post.latitude,
+                   post.longitude, reported_at)
+        if state != "open":
+            follow_up.assign(callers.load(dispatcher.id), row["id"], {
+                "unit_id": fixer.scope_unit_id, "note": "请尽快处理"}, reported_at + timedelta(hours=1), TZ)
+        if state == "fixed":
+            follow_up.fix_with_photo(callers.load(fixer.id), row["id"], scene_jpeg(len(found) + 11, (400, 300)),
+                                     "已联系环卫所清运，并增设一个垃圾桶", now - timedelta(days=1))
+        found[state] = row["id"]
+    return found
 
 
 def pages(busy: Busy, role: str) -> list[str]:
@@ -88,5 +117,19 @@ def pages(busy: Busy, role: str) -> list[str]:
         everyone += ["/console/volunteers/import"]
     if role == "admin":
         everyone += ["/console/posts/new", "/console/accounts", "/console/organisation"]
+    everyone += problem_pages(busy, role)
     everyone.append("/console/password")
     return everyone
+
+
+def problem_pages(busy: Busy, role: str) -> list[str]:
+    """The problems each role may see: the command office all three (assign, verify), the east
+    district's coordinator those at its posts (assign), the unit's coordinator its queue (fix)."""
+    ids = busy.problems
+    if role == "coordinator_unit":
+        return ["/console/problems?status=assigned", f"/console/problems/{ids['assigned']}",
+                f"/console/problems/{ids['fixed']}"]
+    listing = ["/console/problems", "/console/problems?overdue=true"]
+    if role == "coordinator_district":
+        return listing + [f"/console/problems/{ids['open']}", f"/console/problems/{ids['fixed']}"]
+    return listing + [f"/console/problems/{ids[state]}" for state in ("open", "assigned", "fixed")]

@@ -60,7 +60,7 @@ def test_a_problem_is_assigned_fixed_and_verified_through_the_console_pages(app,
     res = leader.post(f"/console/problems/{pid}/verify", data={"accepted": "false", "csrf_token": csrf_of(detail)})
     assert res.status_code == 302
     refused = page(leader, f"/console/problems/{pid}")
-    assert "未保存：缺少退回理由" in refused and "待验收" in refused
+    assert 'role="alert">未保存：缺少退回理由' in refused and "待验收" in refused  # styled as an error
     leader.post(f"/console/problems/{pid}/verify", data={"accepted": "true", "csrf_token": csrf_of(detail)})
     trail = page(leader, f"/console/problems/{pid}")
     assert "已办结" in trail

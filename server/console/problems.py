@@ -48,7 +48,7 @@ def _done(problem_id: int, action, message: str):
     except ApiError as err:
         if err.status == 404:
             raise
-        flash(f"未保存：{err.message}")
+        flash(f"未保存：{err.message}", "error")
     else:
         flash(message)
     return redirect(url_for("console.problem_page", problem_id=problem_id))
