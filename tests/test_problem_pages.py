@@ -35,6 +35,14 @@ def test_a_problem_is_assigned_fixed_and_verified_through_the_console_pages(app,
     assert f'id="problem-{pid}"' in listing and "人行道护栏断裂" in listing
     detail = page(leader, f"/console/problems/{pid}")
     assert "交办" in detail and "提交整改" not in detail and "验收通过" not in detail
+    # A deadline in the past is refused; the form comes back with the unit and note as typed.
+    res = leader.post(f"/console/problems/{pid}/assign", data={
+        "unit_id": county.unit_b.id, "note": "请本周内修复", "deadline": "2020-01-01", "csrf_token": csrf_of(detail)})
+    assert res.status_code == 422
+    refused = res.get_data(as_text=True)
+    assert 'role="alert">未保存：整改期限应在今天到一年以内' in refused
+    assert 'value="请本周内修复"' in refused and 'value="2020-01-01"' in refused
+    assert f'<option value="{county.unit_b.id}" selected>' in refused
     leader.post(f"/console/problems/{pid}/assign", data={"unit_id": county.unit_a.id, "note": "尽快修复",
                                                          "csrf_token": csrf_of(detail)})
 
@@ -58,8 +66,8 @@ def test_a_problem_is_assigned_fixed_and_verified_through_the_console_pages(app,
     assert "整改后照片" in detail and "已更换护栏" in detail and "验收通过" in detail
     # Sending it back without a reason is refused in words, and nothing changes.
     res = leader.post(f"/console/problems/{pid}/verify", data={"accepted": "false", "csrf_token": csrf_of(detail)})
-    assert res.status_code == 302
-    refused = page(leader, f"/console/problems/{pid}")
+    assert res.status_code == 422
+    refused = res.get_data(as_text=True)
     assert 'role="alert">未保存：缺少退回理由' in refused and "待验收" in refused  # styled as an error
     leader.post(f"/console/problems/{pid}/verify", data={"accepted": "true", "csrf_token": csrf_of(detail)})
     trail = page(leader, f"/console/problems/{pid}")
