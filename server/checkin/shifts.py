@@ -315,6 +315,20 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
     return shift
 
 
+def check_fence(post: dict, scan: Scan, rules: Rules) -> float:
+    """The distance from the post if ``scan`` is inside its fence; 422 OUTSIDE_GEOFENCE otherwise."""
+    return _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
+
+
+def close_open(shift_id: int, flags_read: list[str], new_flags: list[str], changes: dict) -> dict:
+    """Write the end of an open shift (see :func:`_close`); its final flags and review state."""
+    return _close(shift_id, flags_read, new_flags, changes)
+
+
+def review(flags: list[str]) -> dict:
+    return _review(flags)
+
+
 def _close(shift_id: int, flags_read: list[str], new_flags: list[str], changes: dict) -> dict:
     """Write the end of an open shift; returns its final flags and review state.
 

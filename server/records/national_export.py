@@ -19,7 +19,7 @@ from server.records.exports import Column, Table
 from server.records.shift_records import local_naive
 
 SERVICE_CATEGORY = "文明实践"
-RECORD_METHOD = {"scan": "扫码签到签退", "manual": "补录"}
+RECORD_METHOD = {"scan": "扫码签到签退", "manual": "补录", "leader": "岗长扫卡代签"}
 
 NATIONAL_COLUMNS = [
     Column("seq", "序号", 7, "int"),

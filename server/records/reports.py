@@ -134,8 +134,8 @@ def _metric_columns(*, distinct_volunteers: bool = True) -> list:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
     columns = [
-        total(sa.and_(_COUNTED, s.source == "scan"), s.credited_minutes).label("scanned_minutes"),
-        total(sa.and_(_COUNTED, s.source != "scan"), s.credited_minutes).label("manual_minutes"),
+        total(sa.and_(_COUNTED, s.source.in_(("scan", "leader"))), s.credited_minutes).label("scanned_minutes"),
+        total(sa.and_(_COUNTED, s.source.not_in(("scan", "leader"))), s.credited_minutes).label("manual_minutes"),
         total(_COUNTED, 1).label("shift_count"),
         total(_COUNTED, s.persuasions).label("persuasions"),
         total(_COUNTED, s.questionnaires).label("questionnaires"),

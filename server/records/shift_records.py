@@ -30,7 +30,7 @@ shifts_t, posts_t, units_t, users_t, districts_t = (
 STATUS_LABELS = {"open": "进行中", "closed": "已结束", "auto_closed": "未下岗自动结束", "voided": "已作废"}
 REVIEW_LABELS = {"none": "无需审核", "pending": "待审核", "approved": "已通过", "adjusted": "已调整",
                  "rejected": "已驳回"}
-SOURCE_LABELS = {"scan": "扫码", "manual": "补录"}
+SOURCE_LABELS = {"scan": "扫码", "manual": "补录", "leader": "岗长代签"}
 FLAG_LABELS = {
     "too_short": "时长不足", "capped": "超过上限已封顶", "auto_closed": "未下岗自动结束",
     "outside_geofence_end": "下岗时不在岗位范围", "photo_reused": "照片重复使用",
@@ -43,6 +43,7 @@ FLAG_LABELS = {
     "accuracy_implausible": "定位精度异常", "persuasions_implausible": "劝导人次不合理",
     "unrostered": "不在排班时段", "start_photo_pending": "等待上岗照片", "no_start_photo": "缺少上岗照片",
     "offline_sync": "离线扫码后补传",
+    "leader_checkin": "岗长代签待核（不在排班或岗长本人班次待审）",
 }
 
 # What a post is for decides the activity (志愿服务项目) a shift served.
