@@ -18,7 +18,7 @@ from server.records import hand_added, volunteers
 log = logging.getLogger(__name__)
 
 
-def _pdf(rows: list[dict], name: str):
+def pdf_response(rows: list[dict], name: str):
     from qr.fonts import FontMissing
 
     out = io.BytesIO()
@@ -35,7 +35,7 @@ def _pdf(rows: list[dict], name: str):
 
 @bp.get("/units/<int:unit_id>/cards.pdf")
 def unit_cards_pdf(unit_id: int):
-    return _pdf(cards.select(callers.current(), unit_id=unit_id), f"cards-unit-{unit_id}.pdf")
+    return pdf_response(cards.select(callers.current(), unit_id=unit_id), f"cards-unit-{unit_id}.pdf")
 
 
 @bp.get("/cards.pdf")
@@ -47,7 +47,7 @@ def cards_pdf():
         raise ValidationError("volunteers 应为以逗号分隔的志愿者编号", field="volunteers") from None
     if not ids or any(not 1 <= i <= 2**31 - 1 for i in ids):
         raise ValidationError("请选择要打印志愿者卡的志愿者", field="volunteers")
-    return _pdf(cards.select(callers.current(), volunteer_ids=ids), "cards.pdf")
+    return pdf_response(cards.select(callers.current(), volunteer_ids=ids), "cards.pdf")
 
 
 @bp.post("/volunteers/<int:volunteer_id>/card/revoke")
