@@ -49,3 +49,8 @@ def end_group():
     post_id, scan = _post_id(body), _where(body)
     return group_checkin.end(callers.current_id(), post_id, body.get("cards"), scan, utcnow(), _rules(),
                              group_checkin.Limits.from_config(current_app.config))
+
+
+@bp.get("/me/leading")
+def my_leading():
+    return group_checkin.overview(callers.current_id(), utcnow(), _rules())

@@ -201,3 +201,33 @@ def _end_one(holder: dict, post: dict, distance: float, scan: shifts.Scan, now: 
     db.session.execute(sa.update(groups_t).where(groups_t.c.shift_id == shift["id"]).values(ended_by_id=leader_id))
     db.session.commit()
     return shift_reads.select_one(shifts_t.c.id == shift["id"])
+
+
+def overview(leader_id: int, now: datetime, rules: shifts.Rules) -> dict:
+    """What the leader's page needs: the posts they lead, whether they are on duty at one of them,
+    and that post's roster now (members in a slot there, with their cards, so the leader may
+    pick them instead of scanning; their being rostered is what the roster says anyway)."""
+    from server.models import DutySlot, SlotAssignment, User
+
+    led = post_leaders.posts_led_by(leader_id)
+    rows = db.session.execute(sa.select(posts_t.c.id, posts_t.c.name, posts_t.c.code)
+                              .where(posts_t.c.id.in_(led)).order_by(posts_t.c.id)).mappings().all() if led else []
+    own = shift_reads.open_shift_of(leader_id)
+    on_duty = own["post_id"] if own is not None and own["post_id"] in led else None
+    roster = []
+    if on_duty is not None:
+        slots_t, assigned_t, users_t = DutySlot.__table__, SlotAssignment.__table__, User.__table__
+        members = db.session.execute(
+            sa.select(users_t.c.id, users_t.c.name, users_t.c.card_version,
+                      sa.exists().where(shifts_t.c.volunteer_id == users_t.c.id, shifts_t.c.status == "open")
+                      .label("on_duty"))
+            .join(assigned_t, assigned_t.c.volunteer_id == users_t.c.id)
+            .join(slots_t, slots_t.c.id == assigned_t.c.slot_id)
+            .where(slots_t.c.post_id == on_duty, assigned_t.c.ends_at > now,
+                   assigned_t.c.starts_at <= now + timedelta(minutes=rules.scan_early_minutes),
+                   users_t.c.id != leader_id, users_t.c.status == "active", users_t.c.erased_at.is_(None))
+            .distinct().order_by(users_t.c.id)).mappings().all()
+        roster = [{"volunteer_id": m["id"], "name": m["name"], "card": cards.token(m["id"], m["card_version"]),
+                   "on_duty": bool(m["on_duty"])} for m in members]
+    return {"posts": [dict(r) for r in rows], "on_duty_post_id": on_duty,
+            "leader_shift_id": own["id"] if on_duty is not None else None, "roster": roster}

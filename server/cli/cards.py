@@ -3,7 +3,8 @@
 - ``flask --app server posts leaders add|remove|list POST_ID [VOLUNTEER_ID]``
 - ``flask --app server volunteers add --name --phone --unit``
 - ``flask --app server cards export --unit ID --out DIR`` (A4 sheets of 8 as ``cards.pdf``)
-  and ``cards revoke VOLUNTEER_ID`` (a lost card stops working).
+  ``cards revoke VOLUNTEER_ID`` (a lost card stops working) and ``cards code VOLUNTEER_ID``
+  (what the card's QR code holds).
 
 The command line acts as nobody in particular (audit entries without an actor), like ``posts rotate-qr``.
 """
@@ -108,6 +109,20 @@ def cards_revoke(volunteer_id: int, reason, as_json: bool):
 
     result = cards.revoke(None, volunteer_id, utcnow(), reason or "command line")
     emit(as_json, result, f"volunteer {volunteer_id} now at card version {result['card_version']}")
+
+
+
+
+@cards_cli.command("code")
+@click.argument("volunteer_id", type=int)
+@json_option
+def cards_code(volunteer_id: int, as_json: bool):
+    """Print what the volunteer's current card's QR code holds (as `posts qr` does for a post)."""
+    from server.checkin import cards
+
+    (row,) = cards.select(None, volunteer_ids=[volunteer_id])
+    code = cards.token(row["id"], row["card_version"])
+    emit(as_json, {"volunteer_id": row["id"], "card_version": row["card_version"], "code": code}, code)
 
 
 COMMANDS = (volunteers_cli, cards_cli)
