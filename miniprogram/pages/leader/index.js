@@ -55,10 +55,12 @@ Component({
         this.setData({
           ready: true, post, leaderShiftId: lead.leader_shift_id,
           roster: lead.roster.map((m) => ({ ...m, label: label(m.card, m.name) })),
-          message: post ? null : { kind: 'info', text: lead.posts.length
-            ? '请先在您担任岗长的岗位扫码上岗，再为组员代签'
-            : '您还不是任何岗位的岗长，如需代签请联系协调员' },
         })
+        if (!post) {
+          this.setData({ message: { kind: 'info', text: lead.posts.length
+            ? '请先在您担任岗长的岗位扫码上岗，再为组员代签'
+            : '您还不是任何岗位的岗长，如需代签请联系协调员' } })
+        }
       } catch (err) {
         this.setData({ ready: true, message: { kind: 'error', text: errors.messageFor(err) } })
       }
