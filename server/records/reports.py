@@ -43,9 +43,11 @@ class Filters:
     unit_id: int | None = None
     district_id: int | None = None
     post_id: int | None = None
+    source: str | None = None  # scan | manual | leader (a post leader's check-in from a card)
 
     def as_dict(self) -> dict:
-        return {"unit_id": self.unit_id, "district_id": self.district_id, "post_id": self.post_id}
+        return {"unit_id": self.unit_id, "district_id": self.district_id, "post_id": self.post_id,
+                "source": self.source}
 
 
 @dataclass
@@ -109,6 +111,8 @@ def shift_conditions(caller: Caller, first: date, last: date, filters: Filters) 
         conditions.append(s.unit_id == filters.unit_id)
     if filters.post_id is not None:
         conditions.append(s.post_id == filters.post_id)
+    if filters.source is not None:
+        conditions.append(s.source == filters.source)
     if filters.district_id is not None:
         conditions.append(s.post_id.in_(
             sa.select(posts_t.c.id).where(posts_t.c.district_id == filters.district_id)))
