@@ -26,7 +26,7 @@ from server import callers
 from server.checkin import cards, hours, post_leaders, post_rules, serialize, shift_reads, shifts
 from server.checkin import location_signals as signals
 from server.clock import day_bounds, local_date
-from server.db import db
+from server.db import db, write_lock
 from server.errors import ApiError, Conflict, ValidationError
 from server.models import GroupCheckin, Photo, Post, Shift
 
@@ -143,10 +143,12 @@ def _start_one(holder: dict, post: dict, own: dict, photo_id: int, distance: flo
         start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), start_point=signals.point_key(lat, lng),
         credited_minutes=0, persuasions=0, client_request_id=request_id, **shifts.review(flags))
     try:
-        shift_id = db.session.execute(sa.insert(shifts_t).values(**values).returning(shifts_t.c.id)).scalar_one()
-        db.session.execute(sa.insert(groups_t).values(shift_id=shift_id, leader_id=leader_id,
-                                                      leader_shift_id=own["id"], photo_id=photo_id, created_at=now))
-        db.session.commit()
+        with write_lock():  # the shift and its group row in one short transaction
+            shift_id = db.session.execute(sa.insert(shifts_t).values(**values).returning(shifts_t.c.id)).scalar_one()
+            db.session.execute(sa.insert(groups_t).values(shift_id=shift_id, leader_id=leader_id,
+                                                          leader_shift_id=own["id"], photo_id=photo_id,
+                                                          created_at=now))
+            db.session.commit()
     except IntegrityError:
         db.session.rollback()
         return _explain_refused(holder, request_id), False
@@ -198,8 +200,9 @@ def _end_one(holder: dict, post: dict, distance: float, scan: shifts.Scan, now: 
                    questionnaires=0, note=None, end_point=signals.point_key(lat, lng))
     db.session.rollback()
     shifts.close_open(shift["id"], shift["flags"] or [], credit.flags + post_rules.end_flags(shift["flags"]), changes)
-    db.session.execute(sa.update(groups_t).where(groups_t.c.shift_id == shift["id"]).values(ended_by_id=leader_id))
-    db.session.commit()
+    with write_lock():
+        db.session.execute(sa.update(groups_t).where(groups_t.c.shift_id == shift["id"]).values(ended_by_id=leader_id))
+        db.session.commit()
     return shift_reads.select_one(shifts_t.c.id == shift["id"])
 
 
