@@ -67,7 +67,7 @@ def lead_and_go_on_duty(client, crew) -> dict:
     """The admin names the leader; the leader scans in at the post and uploads the group photo."""
     post, leader = crew["post"], crew["leader"]
     res = client.post(f"{CONSOLE}/posts/{post.id}/leaders", headers=crew["admin"], json={"volunteer_id": leader.id})
-    assert res.status_code == 201, res.get_json()
+    assert res.status_code in (200, 201), res.get_json()  # 200: named already
     res = client.post(START, headers=headers(leader), json=at_post(post))
     assert res.status_code == 201, res.get_json()
     own_shift = res.get_json()["id"]
