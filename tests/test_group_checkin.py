@@ -268,3 +268,18 @@ def test_a_card_already_used_by_another_leader_starts_one_shift(client, county, 
     assert first.get_json()["items"][0]["status"] == 201
     assert other.get_json()["items"][0]["error"]["code"] == "SHIFT_ALREADY_OPEN"
     assert len(shifts_of(member.id)) == 1
+
+
+def test_a_member_with_a_phone_sees_the_minutes_and_the_leaders_name_in_their_own_records(app, client, county, crew):
+    member = factories.volunteer(county.unit_a, name="刘阿姨")
+    own = lead_and_go_on_duty(client, crew)
+    body = {"post_id": crew["post"].id, "cards": [cards.token(member.id, 1)], **where(crew["post"])}
+    client.post(GROUP, headers=headers(crew["leader"]), json={**body, "photo_id": own["photo_id"]})
+    app.config["CLOCK_OFFSET_SECONDS"] = 25 * 60
+    client.post(GROUP_END, headers=headers(crew["leader"]), json=body)
+    hours = client.get("/api/mp/v1/me/hours", headers=headers(member)).get_json()
+    assert hours["credited_minutes"] == 25
+    assert hours["by_leader"] == [{"leader_name": "陈岗长", "credited_minutes": 25, "shift_count": 1}]
+    (shift,) = client.get("/api/mp/v1/shifts", headers=headers(member)).get_json()["items"]
+    assert shift["source"] == "leader" and shift["leader"]["name"] == "陈岗长" and shift["credited_minutes"] == 25
+    assert "by_leader" not in client.get("/api/mp/v1/me/hours", headers=headers(crew["leader"])).get_json()
