@@ -331,7 +331,8 @@ def _photos_of(shift_condition, shift_ids: list[int] | None = None) -> list[dict
 def for_own_shift(caller: Caller, shift_id: int, now: datetime) -> list[dict]:
     """The photos of the caller's own shift (the mini-program's shift details)."""
     settings = _settings()
-    rows = _photos_of(sa.and_(shifts_t.c.id == shift_id, shifts_t.c.volunteer_id == caller.id))
+    own = sa.and_(shifts_t.c.id == shift_id, shifts_t.c.volunteer_id == caller.id)
+    rows = [row for _, row in _group_photos_of(own, [shift_id])] + _photos_of(own)
     return [entry(row, now, settings) for row in rows]
 
 
