@@ -21,7 +21,7 @@ def leaders_url(post) -> str:
 
 def cli(app, *args):
     result = app.test_cli_runner().invoke(args=[*args, "--json"])
-    return result.exit_code, json.loads(result.output.strip().splitlines()[-1]) if result.output.strip() else None
+    return result.exit_code, json.loads(result.stdout)
 
 
 def audit_actions() -> list[str]:
