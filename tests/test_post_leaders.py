@@ -55,7 +55,7 @@ def test_leaders_are_named_only_within_scope(client, county):
     factories.shift(volunteer, county.post_east, factories.utcnow(), None)  # the unit served there: it sees the post
     assert client.post(leaders_url(county.post_east), headers=unit, json=body).status_code == 403
     assert client.post(leaders_url(county.post_east), headers=county_leader, json=body).status_code == 403
-    assert client.post(leaders_url(county.post_east), headers=headers(volunteer), json=body).status_code == 403
+    assert client.post(leaders_url(county.post_east), headers=headers(volunteer, "console"), json=body).status_code == 403
     admin = headers(factories.console_user("admin"))
     res = client.post(leaders_url(county.post_east), headers=admin, json={"volunteer_id": 999999})
     assert res.status_code == 404
