@@ -141,7 +141,8 @@ def _start_one(holder: dict, post: dict, own: dict, photo_id: int, distance: flo
         volunteer_id=holder["id"], unit_id=holder["unit_id"], post_id=post["id"], status="open", source="leader",
         started_at=now, local_date=local_date(now, rules.tz), start_lat=lat, start_lng=lng,
         start_accuracy=scan.accuracy, start_distance_m=round(distance, 1), start_point=signals.point_key(lat, lng),
-        credited_minutes=0, persuasions=0, client_request_id=request_id, **shifts.review(flags))
+        credited_minutes=0, persuasions=0, client_request_id=request_id, flags=flags,
+        review_state="pending" if hours.needs_review(flags) else "none")
     try:
         with write_lock():  # the shift and its group row in one short transaction
             shift_id = db.session.execute(sa.insert(shifts_t).values(**values).returning(shifts_t.c.id)).scalar_one()

@@ -311,7 +311,7 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
         questionnaires=questionnaires, note=note, end_point=end_point,
     )
     shift.update(changes)
-    shift.update(_close(shift_id, shift["flags"], new_flags + credit.flags + offline_flags, changes))
+    shift.update(close_open(shift_id, shift["flags"], new_flags + credit.flags + offline_flags, changes))
     return shift
 
 
@@ -321,15 +321,6 @@ def check_fence(post: dict, scan: Scan, rules: Rules) -> float:
 
 
 def close_open(shift_id: int, flags_read: list[str], new_flags: list[str], changes: dict) -> dict:
-    """Write the end of an open shift (see :func:`_close`); its final flags and review state."""
-    return _close(shift_id, flags_read, new_flags, changes)
-
-
-def review(flags: list[str]) -> dict:
-    return _review(flags)
-
-
-def _close(shift_id: int, flags_read: list[str], new_flags: list[str], changes: dict) -> dict:
     """Write the end of an open shift; returns its final flags and review state.
 
     The shift was read without a lock, so the write holds the writer lock only
