@@ -283,3 +283,32 @@ def test_a_member_with_a_phone_sees_the_minutes_and_the_leaders_name_in_their_ow
     (shift,) = client.get("/api/mp/v1/shifts", headers=headers(member)).get_json()["items"]
     assert shift["source"] == "leader" and shift["leader"]["name"] == "陈岗长" and shift["credited_minutes"] == 25
     assert "by_leader" not in client.get("/api/mp/v1/me/hours", headers=headers(crew["leader"])).get_json()
+
+
+def test_two_leaders_scanning_the_same_card_in_the_same_second_start_one_shift(live_server, client, county, crew):
+    import threading
+
+    import requests
+
+    member = factories.volunteer(county.unit_a)
+    second = factories.volunteer(county.unit_a, name="周岗长")
+    first_photo = lead_and_go_on_duty(client, crew)["photo_id"]
+    second_photo = lead_and_go_on_duty(client, {**crew, "leader": second})["photo_id"]
+    requests_ = [(headers(leader), {"post_id": crew["post"].id, "cards": [cards.token(member.id, 1)],
+                                    "photo_id": photo, **where(crew["post"])})
+                 for leader, photo in ((crew["leader"], first_photo), (second, second_photo))]
+    barrier, answers = threading.Barrier(2), [None, None]
+
+    def scan(i):
+        auth, body = requests_[i]
+        barrier.wait()
+        answers[i] = requests.post(f"{live_server}{GROUP}", json=body, headers=auth, timeout=60).json()
+
+    threads = [threading.Thread(target=scan, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(answer["items"][0]["status"] for answer in answers)
+    assert statuses == [201, 409], answers
+    assert [s["status"] for s in shifts_of(member.id)] == ["open"]
