@@ -312,3 +312,25 @@ def test_two_leaders_scanning_the_same_card_in_the_same_second_start_one_shift(l
     statuses = sorted(answer["items"][0]["status"] for answer in answers)
     assert statuses == [201, 409], answers
     assert [s["status"] for s in shifts_of(member.id)] == ["open"]
+
+
+def test_a_leader_on_duty_may_pick_the_members_rostered_now_instead_of_scanning(client, county, crew):
+    rostered, elsewhere = factories.volunteer(county.unit_a, name="钱大姐"), factories.volunteer(county.unit_a)
+    begins = (utcnow() + timedelta(minutes=5)).astimezone(TZ)
+    slots(factories.console_user("admin"), county.post_east, begins.date().isoformat(), begins.strftime("%H:%M"),
+          (begins + timedelta(minutes=60)).strftime("%H:%M"), volunteers=(rostered, crew["leader"]),
+          now=utcnow() - timedelta(days=1))
+    slots(factories.console_user("admin"), county.post_west, begins.date().isoformat(), begins.strftime("%H:%M"),
+          (begins + timedelta(minutes=60)).strftime("%H:%M"), volunteers=(elsewhere,), now=utcnow() - timedelta(days=1))
+    before = client.get("/api/mp/v1/me/leading", headers=headers(crew["leader"])).get_json()
+    assert before == {"posts": [], "on_duty_post_id": None, "leader_shift_id": None, "roster": []}
+    own = lead_and_go_on_duty(client, crew)
+    lead = client.get("/api/mp/v1/me/leading", headers=headers(crew["leader"])).get_json()
+    assert [p["id"] for p in lead["posts"]] == [county.post_east.id] and lead["on_duty_post_id"] == county.post_east.id
+    assert lead["leader_shift_id"] == own["shift_id"]
+    assert lead["roster"] == [{"volunteer_id": rostered.id, "name": "钱大姐", "card": cards.token(rostered.id, 1),
+                               "on_duty": False}]
+    res = client.post(GROUP, headers=headers(crew["leader"]), json={
+        "post_id": county.post_east.id, "cards": [lead["roster"][0]["card"]], "photo_id": own["photo_id"],
+        **where(county.post_east)})
+    assert res.get_json()["items"][0]["shift"]["flags"] == []  # on the roster: nothing to review
