@@ -44,7 +44,7 @@ test('a post leader checks a volunteer without a smartphone in and out with his 
   const home = await open('home')
   await until(() => home.instance.data.leadsHere, 'the 岗长代签 button')
   await tap(home, '#leader')
-  expect(wx.__state.navigations.pop()).toBe('/pages/leader/index')
+  await until(() => wx.__state.navigations.includes('/pages/leader/index'), 'the way to the leader page')
   close(home)
 
   page = await open('leader')
@@ -54,16 +54,18 @@ test('a post leader checks a volunteer without a smartphone in and out with his 
   // Submitting without a photo is refused on the phone, before anything is sent.
   wx.__state.scanResult = wangCard
   await tap(page, '#scan-card')
+  await until(() => page.instance.data.members.length === 1, 'the first card in the list')
   expect(page.instance.data.members.map((m) => m.label)).toEqual([`编号 V${String(wang.id).padStart(4, '0')}`])
   await tap(page, '#submit')
-  expect(text(page, '#message')).toBe('请先拍一张组员合影并上传，再提交代签')
+  await until(() => text(page, '#message') === '请先拍一张组员合影并上传，再提交代签', 'the refusal without a photo')
 
   // Two more cards: the revoked one and a post code by mistake (not a card at all).
   wx.__state.scanResult = liOldCard
   await tap(page, '#scan-card')
+  await until(() => page.instance.data.members.length === 2, 'the second card in the list')
   wx.__state.scanResult = county.east.qr.url
   await tap(page, '#scan-card')
-  expect(text(page, '#message')).toBe('这不是有效的红马甲志愿者卡，请核对后再扫')
+  await until(() => text(page, '#message') === '这不是有效的红马甲志愿者卡，请核对后再扫', 'the post code refused as a card')
   expect(page.instance.data.members).toHaveLength(2)
 
   await cameraPhoto(backend)
@@ -79,6 +81,7 @@ test('a post leader checks a volunteer without a smartphone in and out with his 
   // Scanned twice by mistake: the member is already on duty, and the page says so.
   wx.__state.scanResult = wangCard
   await tap(page, '#scan-card')
+  await until(() => page.instance.data.members.length === 1, 'the card scanned again')
   await tap(page, '#submit')
   await until(() => page.instance.data.results.length === 1, 'the second answer')
   expect(text(page, '#results')).toContain('已在岗，无需重复上岗')
@@ -86,11 +89,13 @@ test('a post leader checks a volunteer without a smartphone in and out with his 
   // 30 minutes later the leader ends the group.
   await backend.setClockOffset(30 * 60 + 5)
   await tap(page, '#mode-end')
+  await until(() => page.instance.data.mode === 'end' && !page.instance.data.results.length, 'the end mode')
   wx.__state.scanResult = wangCard
   await tap(page, '#scan-card')
+  await until(() => page.instance.data.members.length === 1, 'the card to end')
   standAt(county.east)
   await tap(page, '#submit')
-  await until(() => page.instance.data.results.length === 1 && page.instance.data.mode === 'end' && !page.instance.data.busy, 'the end')
+  await until(() => page.instance.data.results.length === 1 && !page.instance.data.busy, 'the end')
   expect(text(page, '#results')).toContain('已下岗，计入 30 分钟')
   close(page)
 })
