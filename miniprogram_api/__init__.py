@@ -14,7 +14,7 @@ bp = Blueprint("mp", __name__, url_prefix="/api/mp/v1")
 PUBLIC_ENDPOINTS = {"mp.login", "mp.privacy_notice", "mp.privacy_policy"}
 # Recording hours needs consent to the current privacy notice (PIPL); reading and erasing
 # one's own data, and agreeing, never do.
-CONSENT_ENDPOINTS = {"mp.start_shift", "mp.end_shift", "mp.upload_photo"}
+CONSENT_ENDPOINTS = {"mp.start_shift", "mp.end_shift", "mp.upload_photo", "mp.start_group", "mp.end_group"}
 
 
 @bp.before_request
@@ -35,3 +35,4 @@ from miniprogram_api import certificates, corrections  # noqa: E402,F401  (own c
 from miniprogram_api import roster  # noqa: E402,F401  (own roster, reminder consent, spot checks)
 from miniprogram_api import problems  # noqa: E402,F401  (problems found at the post)
 from miniprogram_api import privacy_policy  # noqa: E402,F401  (the first-run notice of what is collected)
+from miniprogram_api import group_checkin  # noqa: E402,F401  (a post leader checks members in with their cards)

@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "problem_report": "上报问题", "problem_photo": "上传照片", "problem_assign": "交办",
     "problem_fix": "整改完成", "problem_verify": "验收通过", "problem_return": "退回整改",
     "problem_reject": "不予受理",
+    "post_leader_add": "设为岗长", "post_leader_remove": "取消岗长", "volunteer_add": "手工添加志愿者",
+    "card_revoke": "作废志愿者卡",
 }
 
 SHIFT_FIELDS = ("status", "started_at", "ended_at", "credited_minutes", "review_state", "review_reason",

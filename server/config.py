@@ -119,6 +119,10 @@ _SETTINGS: dict[str, tuple[object, type]] = {
     # template keys for: the problem (thing), its state (phrase), the unit's note (thing)
     "WECHAT_PROBLEM_FIELDS": ("thing1,phrase2,thing3", str),
     "WECHAT_PROBLEM_PAGE": ("pages/problems/detail", str),
+    # Group check-in by a post leader with volunteers' cards (group_checkin.py).
+    "GROUP_CHECKIN_MAX_CARDS": (20, int),  # cards in one request
+    "GROUP_CHECKIN_DAILY_MAX": (30, int),  # shifts one leader may start for others in a county day
+    "GROUP_PHOTO_MAX_AGE_MINUTES": (10, int),  # the group photo was uploaded this recently
     # Scans kept on the phone while offline (shifts.py): how old their scanned_at may be.
     "OFFLINE_SCAN_MAX_MINUTES": (30, int),
     # The link-QR rule's verification file (扫普通链接二维码打开小程序), served at /q/<name>.

@@ -166,6 +166,11 @@ def may_manage_volunteer(caller: Caller, volunteer_unit_id: int | None) -> bool:
 # district, and the district staffs its own posts.
 
 
+def may_print_cards(caller: Caller) -> bool:
+    """Volunteers' printed cards, for the volunteers they see: coordinators and admins."""
+    return caller.role in ("coordinator", "admin")
+
+
 def may_import_volunteers(caller: Caller) -> bool:
     """A unit's volunteer list: that unit's coordinators (their unit only) and admins (any unit)."""
     return caller.role == "admin" or (caller.role == "coordinator" and caller.scope_unit_id is not None)

@@ -33,6 +33,8 @@ LIMITS = {
     "mp.register": ("RATE_LIMIT_REGISTRATION", "user"),
     "mp.start_shift": ("RATE_LIMIT_SCANS", "user"),
     "mp.end_shift": ("RATE_LIMIT_SCANS", "user"),
+    "mp.start_group": ("RATE_LIMIT_SCANS", "user"),
+    "mp.end_group": ("RATE_LIMIT_SCANS", "user"),
     "mp.upload_photo": ("RATE_LIMIT_UPLOADS", "user"),
     "mp.answer_spot_check": ("RATE_LIMIT_UPLOADS", "user"),
     "mp.my_certificate": ("RATE_LIMIT_CERTIFICATES", "user"),
@@ -43,6 +45,8 @@ LIMITS = {
     "console_api.hours_report": ("RATE_LIMIT_EXPORTS", "user"),
     "console_api.shift_report": ("RATE_LIMIT_EXPORTS", "user"),
     "console_api.bulletin_pdf": ("RATE_LIMIT_EXPORTS", "user"),
+    "console_api.unit_cards_pdf": ("RATE_LIMIT_EXPORTS", "user"),
+    "console_api.cards_pdf": ("RATE_LIMIT_EXPORTS", "user"),
     "console_api.list_volunteers": ("RATE_LIMIT_SEARCH", "user"),
     "console_api.import_slots": ("RATE_LIMIT_ROSTER_IMPORT", "user"),
 }

@@ -108,13 +108,14 @@ def pages(busy: Busy, role: str) -> list[str]:
                 "/console/hours", "/console/hours?group_by=volunteer", "/console/reviews", "/console/corrections",
                 "/console/volunteers", f"/console/volunteers/{busy.volunteer_id}", "/console/posts",
                 f"/console/rosters?post_id={busy.county.post_east.id}", "/console/calendar",
-                "/console/coverage?span=week", "/console/digest", "/console/trust"]
+                "/console/coverage?span=week", "/console/digest", "/console/trust",
+                f"/console/posts/{busy.county.post_east.id}/leaders"]
     if role != "coordinator_district":
         everyone.append("/console/rankings")
     if role in ("admin", "leader"):
         everyone += ["/console/bulletin", "/console/spot-checks", f"/console/spot-checks/{busy.spot_check_id}"]
     if role in ("admin", "coordinator_unit"):
-        everyone += ["/console/volunteers/import"]
+        everyone += ["/console/volunteers/import", "/console/volunteers/new"]
     if role == "admin":
         everyone += ["/console/posts/new", "/console/accounts", "/console/organisation"]
     everyone += problem_pages(busy, role)

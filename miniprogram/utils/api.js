@@ -34,6 +34,9 @@ const ENDPOINTS = {
   problems: ['GET', '/problems'],
   problem: ['GET', '/problems/{id}'],
   uploadProblemPhoto: ['POST', '/problems/{id}/photos'],
+  leading: ['GET', '/me/leading'],
+  startGroup: ['POST', '/shifts/group'],
+  endGroup: ['POST', '/shifts/group/end'],
 }
 const PUBLIC = { login: true, privacyPolicy: true }
 

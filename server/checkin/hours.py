@@ -27,6 +27,7 @@ REVIEW_FLAGS = frozenset({
     "location_at_post_exact", "location_repeated", "location_static", "location_jump",
     "accuracy_implausible", "persuasions_implausible", "unrostered", "start_photo_pending", "no_start_photo",
     "offline_sync",  # the time came from the phone (a scan kept offline), not the server's clock
+    "leader_checkin",  # a post leader checked the member in while bending a rule (group_checkin.py)
 })
 
 COUNTED_REVIEW_STATES = ("none", "approved", "adjusted")

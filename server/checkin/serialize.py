@@ -17,7 +17,7 @@ def shift(row: dict, tz) -> dict:
     duration = None
     if row.get("ended_at") is not None:
         duration = hours.elapsed_minutes(row["started_at"], row["ended_at"])
-    return {
+    body = {
         "id": row["id"],
         "post": {"id": row["post_id"], "name": row.get("post_name"), "code": row.get("post_code")},
         "volunteer_id": row["volunteer_id"],
@@ -41,6 +41,9 @@ def shift(row: dict, tz) -> dict:
         "start_location": _location(row, "start"),
         "end_location": _location(row, "end"),
     }
+    if row.get("leader_id") is not None:  # started by a post leader from the member's card
+        body["leader"] = {"id": row["leader_id"], "name": row.get("leader_name")}
+    return body
 
 
 _LOCATION_COLUMNS = {which: tuple(f"{which}_{name}" for name in ("lat", "lng", "accuracy", "distance_m"))

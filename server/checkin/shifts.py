@@ -311,11 +311,16 @@ def end(user_id: int, shift_id: int, scan: Scan, now: datetime, rules: Rules, *,
         questionnaires=questionnaires, note=note, end_point=end_point,
     )
     shift.update(changes)
-    shift.update(_close(shift_id, shift["flags"], new_flags + credit.flags + offline_flags, changes))
+    shift.update(close_open(shift_id, shift["flags"], new_flags + credit.flags + offline_flags, changes))
     return shift
 
 
-def _close(shift_id: int, flags_read: list[str], new_flags: list[str], changes: dict) -> dict:
+def check_fence(post: dict, scan: Scan, rules: Rules) -> float:
+    """The distance from the post if ``scan`` is inside its fence; 422 OUTSIDE_GEOFENCE otherwise."""
+    return _check_fence(post["latitude"], post["longitude"], post["radius_m"], scan, rules)
+
+
+def close_open(shift_id: int, flags_read: list[str], new_flags: list[str], changes: dict) -> dict:
     """Write the end of an open shift; returns its final flags and review state.
 
     The shift was read without a lock, so the write holds the writer lock only

@@ -244,10 +244,11 @@ posters_cli = LazyGroup("posters", "server.cli.posters", {"export": "export_comm
 def register(app: Flask) -> None:
     from server.cli import calendar, demo, photos, privacy, reports, rosters
     from server.cli import users  # noqa: F401  (users set-password / disable / enable, issue 14)
+    from server.cli import cards  # posts leaders, volunteers add, cards export / revoke (issue 21)
 
     for command in (units_cli, districts_cli, posts_cli, users_cli, shifts_cli, demo.demo_command,
                     posters_cli, photos.photos_cli, reports.reports_cli, calendar.calendar_cli,
-                    privacy.privacy_cli, *rosters.COMMANDS):
+                    privacy.privacy_cli, *rosters.COMMANDS, *cards.COMMANDS):
         app.cli.add_command(command)
 
 

@@ -88,3 +88,4 @@ from server.console import volunteer_import  # noqa: E402,F401  (a unit's volunt
 from server.console import accounts  # noqa: E402,F401  (console users, units, districts, own password)
 from server.console import trust  # noqa: E402,F401  (trust of the record)
 from server.console import problems  # noqa: E402,F401  (problems found at posts)
+from server.console import cards  # noqa: E402,F401  (post leaders, volunteers' cards, volunteers added by hand)

@@ -57,3 +57,4 @@ from server.console_api import calendar  # noqa: E402,F401  (holidays and swappe
 from server.console_api import trust  # noqa: E402,F401  (trust of the record)
 from server.console_api import problems  # noqa: E402,F401  (problems found at posts, their follow-up)
 from server.console_api import privacy_log  # noqa: E402,F401  (admins: personal-data actions)
+from server.console_api import cards, post_leaders  # noqa: E402,F401  (volunteers' cards, post leaders)

@@ -16,6 +16,7 @@ from server.errors import ValidationError
 from server.inputs import encode_cursor, query_cursor, query_date, query_int
 
 _ID_MAX = 2**31 - 1
+SOURCES = ("scan", "manual", "leader")
 
 
 def report_format() -> str:
@@ -35,7 +36,15 @@ def report_filters() -> reports.Filters:
         unit_id=query_int("unit_id", low=1, high=_ID_MAX, default=None),
         district_id=query_int("district_id", low=1, high=_ID_MAX, default=None),
         post_id=query_int("post_id", low=1, high=_ID_MAX, default=None),
+        source=_source(),
     )
+
+
+def _source() -> str | None:
+    value = (request.args.get("source") or "").strip() or None
+    if value is not None and value not in SOURCES:
+        raise ValidationError("source 只能是 scan、manual 或 leader", field="source")
+    return value
 
 
 def download(table: exports.Table, fmt: str, filename: str) -> Response:

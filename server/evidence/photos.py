@@ -38,7 +38,7 @@ from server.callers import Caller, require_active
 from server.clock import local_iso, zone
 from server.db import db, write_lock
 from server.errors import Conflict, NotFound, ValidationError
-from server.models import Photo, Shift
+from server.models import GroupCheckin, Photo, Shift
 from server.models.photos import PHOTO_KINDS
 from server.evidence.storage import Storage, photo_key, thumb_key
 
@@ -331,7 +331,8 @@ def _photos_of(shift_condition, shift_ids: list[int] | None = None) -> list[dict
 def for_own_shift(caller: Caller, shift_id: int, now: datetime) -> list[dict]:
     """The photos of the caller's own shift (the mini-program's shift details)."""
     settings = _settings()
-    rows = _photos_of(sa.and_(shifts_t.c.id == shift_id, shifts_t.c.volunteer_id == caller.id))
+    own = sa.and_(shifts_t.c.id == shift_id, shifts_t.c.volunteer_id == caller.id)
+    rows = [row for _, row in _group_photos_of(own, [shift_id])] + _photos_of(own)
     return [entry(row, now, settings) for row in rows]
 
 
@@ -352,9 +353,23 @@ def thumbnails_for_shifts(shift_ids: list[int], caller: Caller, now: datetime) -
         return {}
     settings = _settings()
     grouped: dict[int, list[dict]] = {}
+    for shift_id, row in _group_photos_of(permissions.shift_filter(caller), list(shift_ids)):
+        grouped.setdefault(shift_id, []).append(entry(row, now, settings))
     for row in _photos_of(permissions.shift_filter(caller), list(shift_ids)):
         grouped.setdefault(row["shift_id"], []).append(entry(row, now, settings))
     return grouped
+
+
+def _group_photos_of(shift_condition, shift_ids: list[int]) -> list[tuple[int, dict]]:
+    """(member's shift id, the group photo) for shifts a post leader started from cards: the photo
+    was uploaded to the leader's own shift and is evidence of every shift it covers."""
+    groups_t = GroupCheckin.__table__
+    rows = db.session.execute(
+        sa.select(groups_t.c.shift_id.label("member_shift_id"), photos_t)
+        .join(photos_t, photos_t.c.id == groups_t.c.photo_id)
+        .where(groups_t.c.shift_id.in_(shift_ids),
+               groups_t.c.shift_id.in_(sa.select(shifts_t.c.id).where(shift_condition)))).mappings()
+    return [(row["member_shift_id"], {k: v for k, v in row.items() if k != "member_shift_id"}) for row in rows]
 
 
 def last_thumbnail_for_shifts(shift_ids: list[int], now: datetime) -> dict[int, dict]:

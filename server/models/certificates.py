@@ -21,6 +21,10 @@ class Certificate(db.Model):
     credited_minutes = sa.Column(sa.Integer, nullable=False)
     scanned_minutes = sa.Column(sa.Integer, nullable=False)
     manual_minutes = sa.Column(sa.Integer, nullable=False)
+    # Of the scanned minutes, those a post leader checked in from the volunteer's card, and the
+    # leaders' names as printed ("岗长代签：..."); 0 and NULL when none.
+    leader_minutes = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    leader_names = sa.Column(sa.String(100))
     shift_count = sa.Column(sa.Integer, nullable=False)
     star_level = sa.Column(sa.Integer, nullable=False)
     volunteer_name = sa.Column(sa.String(50), nullable=False)

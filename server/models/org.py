@@ -29,7 +29,8 @@ class District(db.Model):
 
 
 class User(db.Model):
-    """A volunteer (WeChat openid) or a console user (username + password), or both.
+    """A volunteer (WeChat openid, or added by hand with a printed card) or a console user
+    (username + password), or both.
 
     A coordinator is scoped to exactly one unit or one district; the check
     constraint keeps that true even for rows written outside the app.
@@ -57,6 +58,9 @@ class User(db.Model):
     consented_at = sa.Column(UTCDateTime)
     # Set when the volunteer erased their account: name, phone and openid are gone, hours stay.
     erased_at = sa.Column(UTCDateTime)
+    # The version of the volunteer's printed card (server/checkin/cards.py): a lost card is
+    # revoked by bumping it, and the old card then answers 410 CARD_REVOKED.
+    card_version = sa.Column(sa.Integer, nullable=False, default=1, server_default="1")
 
     __table_args__ = (
         sa.CheckConstraint(sa.text("role IN ('volunteer','coordinator','leader','admin')"), name="role"),
@@ -65,7 +69,10 @@ class User(db.Model):
             sa.text("(role = 'coordinator') = (scope_unit_id IS NOT NULL OR scope_district_id IS NOT NULL)"
                     " AND NOT (scope_unit_id IS NOT NULL AND scope_district_id IS NOT NULL)"),
             name="coordinator_scope"),
-        sa.CheckConstraint(sa.text("openid IS NOT NULL OR username IS NOT NULL"), name="has_login"),
+        # A volunteer a coordinator added by hand (no smartphone) has neither: registered, with a card.
+        sa.CheckConstraint(sa.text("openid IS NOT NULL OR username IS NOT NULL OR registered_at IS NOT NULL"),
+                           name="has_login"),
+        sa.CheckConstraint(sa.text("card_version >= 1"), name="card_version"),
     )
 
     unit = db.relationship(Unit, foreign_keys=[unit_id], lazy="joined")

@@ -37,3 +37,16 @@ class Post(db.Model):
     )
 
     district = db.relationship("District", lazy="joined")
+
+
+class PostLeader(db.Model):
+    """A volunteer who leads a post (岗长): may check the group in and out there with their cards."""
+
+    __tablename__ = "post_leaders"
+    id = sa.Column(sa.Integer, primary_key=True)
+    post_id = sa.Column(sa.Integer, sa.ForeignKey("posts.id"), nullable=False)
+    volunteer_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True)
+    added_at = sa.Column(UTCDateTime, nullable=False)
+    added_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))  # NULL: the command line
+
+    __table_args__ = (sa.UniqueConstraint("post_id", "volunteer_id", name="uq_post_leaders_post_volunteer"),)

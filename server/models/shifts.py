@@ -27,7 +27,7 @@ class Shift(db.Model):
     unit_id = sa.Column(sa.Integer, sa.ForeignKey("units.id"))
     post_id = sa.Column(sa.Integer, sa.ForeignKey("posts.id"), nullable=False)
     status = sa.Column(sa.String(16), nullable=False, default="open")
-    source = sa.Column(sa.String(16), nullable=False, default="scan")  # scan | manual
+    source = sa.Column(sa.String(16), nullable=False, default="scan")  # scan | manual | leader
     started_at = sa.Column(UTCDateTime, nullable=False)
     ended_at = sa.Column(UTCDateTime)
     # The county-local calendar date the shift started on: a shift belongs to that day.
@@ -107,3 +107,19 @@ class AuditLog(db.Model):
     reason = sa.Column(sa.String(500))
 
     __table_args__ = (sa.Index("ix_audit_log_entity", "entity_type", "entity_id", "id"),)
+
+
+class GroupCheckin(db.Model):
+    """A shift a post leader started for a member from their card (source ``leader``): who, with
+    which group photo, from which of the leader's own shifts; and who ended it, if a leader did."""
+
+    __tablename__ = "group_checkins"
+    shift_id = sa.Column(sa.Integer, sa.ForeignKey("shifts.id"), primary_key=True)
+    leader_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    leader_shift_id = sa.Column(sa.Integer, sa.ForeignKey("shifts.id"), nullable=False)
+    photo_id = sa.Column(sa.Integer, sa.ForeignKey("photos.id"), nullable=False, index=True)
+    created_at = sa.Column(UTCDateTime, nullable=False)
+    ended_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
+
+    # A leader's group check-ins of a day (the daily limit).
+    __table_args__ = (sa.Index("ix_group_checkins_leader_created", "leader_id", "created_at"),)

@@ -50,6 +50,8 @@ def _table(certificate: Certificate) -> list[tuple[str, str]]:
         ("服务期间", f"{certificate.period_from.isoformat()} 至 {certificate.period_to.isoformat()}"),
         ("累计服务时长", f"{rules.as_hours(certificate.credited_minutes):.2f} 小时"),
         ("其中：扫码记录", f"{rules.as_hours(certificate.scanned_minutes):.2f} 小时"),
+        *([("其中：岗长代签", f"{rules.as_hours(certificate.leader_minutes):.2f} 小时"),
+           ("代签岗长", f"岗长代签：{certificate.leader_names}")] if certificate.leader_minutes else []),
         ("其中：补录", f"{rules.as_hours(certificate.manual_minutes):.2f} 小时"),
         ("上岗次数", f"{certificate.shift_count} 次"),
         ("志愿者星级", STAR_NAMES[certificate.star_level]),

@@ -26,10 +26,12 @@ from server.checkin import hours as rules
 from server.clock import local_date
 from server.db import db
 from server.errors import ValidationError
-from server.models import Certificate, Shift
+from server.models import Certificate, GroupCheckin, Shift, User
 
 s = Shift.__table__.c
+groups_t, users_t = GroupCheckin.__table__, User.__table__
 _SALT = "redvest/certificate/v1"
+SCANNED_SOURCES = ("scan", "leader")
 STAR_NAMES = ("未评星", "一星", "二星", "三星", "四星", "五星")
 
 
@@ -75,14 +77,29 @@ def figures(volunteer_id: int, first: date, last: date) -> dict:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
     row = db.session.execute(sa.select(
-        total(sa.and_(in_period, s.source == "scan"), s.credited_minutes).label("scanned"),
-        total(sa.and_(in_period, s.source != "scan"), s.credited_minutes).label("manual"),
+        # A post leader's check-in from the volunteer's card is a scanned record too.
+        total(sa.and_(in_period, s.source.in_(SCANNED_SOURCES)), s.credited_minutes).label("scanned"),
+        total(sa.and_(in_period, s.source.not_in(SCANNED_SOURCES)), s.credited_minutes).label("manual"),
+        total(sa.and_(in_period, s.source == "leader"), s.credited_minutes).label("by_leader"),
         total(in_period, 1).label("shift_count"),
         total(sa.true(), s.credited_minutes).label("lifetime"),
     ).where(counted)).one()
     scanned, manual = int(row.scanned), int(row.manual)
     return {"scanned_minutes": scanned, "manual_minutes": manual, "credited_minutes": scanned + manual,
-            "shift_count": int(row.shift_count), "star_level": rules.star_level(int(row.lifetime))}
+            "shift_count": int(row.shift_count), "star_level": rules.star_level(int(row.lifetime)),
+            "leader_minutes": int(row.by_leader),
+            "leader_names": _leader_names(counted, in_period) if row.by_leader else None}
+
+
+def _leader_names(counted, in_period) -> str:
+    """The leaders who checked the volunteer in during the period, as printed: at most three."""
+    names = list(db.session.execute(
+        sa.select(users_t.c.name).join(groups_t, groups_t.c.leader_id == users_t.c.id)
+        .join(Shift.__table__, s.id == groups_t.c.shift_id)
+        .where(counted, in_period, s.source == "leader").group_by(users_t.c.name)
+        .order_by(sa.func.count().desc(), users_t.c.name)).scalars())
+    names = [textsafety.strip_controls(n) for n in names if n]
+    return "、".join(names[:3]) + ("等" if len(names) > 3 else "")
 
 
 def issue(volunteer: dict, first: date, last: date, now: datetime, tz, issued_by_id: int | None) -> Certificate:
@@ -99,6 +116,7 @@ def issue(volunteer: dict, first: date, last: date, now: datetime, tz, issued_by
         Certificate.credited_minutes == numbers["credited_minutes"],
         Certificate.scanned_minutes == numbers["scanned_minutes"],
         Certificate.shift_count == numbers["shift_count"], Certificate.star_level == numbers["star_level"],
+        Certificate.leader_minutes == numbers["leader_minutes"],
         Certificate.volunteer_name == name, Certificate.organisation == organisation,
     ).order_by(Certificate.id).limit(1)).scalar_one_or_none()
     if same is not None:
@@ -152,7 +170,8 @@ def cache_path(certificate: Certificate) -> str:
         certificate.id, certificate.number, certificate.volunteer_id, certificate.volunteer_name,
         certificate.unit_name, certificate.period_from, certificate.period_to, certificate.issued_on,
         certificate.credited_minutes, certificate.scanned_minutes, certificate.shift_count,
-        certificate.star_level, certificate.organisation, verify_url(certificate)))
+        certificate.star_level, certificate.organisation, verify_url(certificate),
+        certificate.leader_minutes, certificate.leader_names))
     folder = current_app.config["CERTIFICATE_CACHE_DIR"] or os.path.join(current_app.instance_path,
                                                                          "certificate-cache")
     return os.path.join(folder, f"{certificate.volunteer_id}-{hashlib.sha256(printed.encode()).hexdigest()}.pdf")

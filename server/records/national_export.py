@@ -16,10 +16,10 @@ from typing import Iterable, Iterator
 
 from server.checkin import hours as rules
 from server.records.exports import Column, Table
-from server.records.shift_records import local_naive
+from server.records.shift_records import local_naive, source_label
 
 SERVICE_CATEGORY = "文明实践"
-RECORD_METHOD = {"scan": "扫码签到签退", "manual": "补录"}
+RECORD_METHOD = {"scan": "扫码签到签退", "manual": "补录", "leader": "岗长扫卡代签"}
 
 NATIONAL_COLUMNS = [
     Column("seq", "序号", 7, "int"),
@@ -59,7 +59,7 @@ def _row(seq: int, record: dict, tz) -> dict:
         "content": record["content"],
         "organiser": record["unit_name"],
         "person_in_charge": record["person_in_charge"],
-        "method": RECORD_METHOD.get(record["source"], record["source"]),
+        "method": source_label(record, RECORD_METHOD),
         "record_id": record["id"],
     }
 

@@ -43,9 +43,11 @@ class Filters:
     unit_id: int | None = None
     district_id: int | None = None
     post_id: int | None = None
+    source: str | None = None  # scan | manual | leader (a post leader's check-in from a card)
 
     def as_dict(self) -> dict:
-        return {"unit_id": self.unit_id, "district_id": self.district_id, "post_id": self.post_id}
+        return {"unit_id": self.unit_id, "district_id": self.district_id, "post_id": self.post_id,
+                "source": self.source}
 
 
 @dataclass
@@ -109,6 +111,8 @@ def shift_conditions(caller: Caller, first: date, last: date, filters: Filters) 
         conditions.append(s.unit_id == filters.unit_id)
     if filters.post_id is not None:
         conditions.append(s.post_id == filters.post_id)
+    if filters.source is not None:
+        conditions.append(s.source == filters.source)
     if filters.district_id is not None:
         conditions.append(s.post_id.in_(
             sa.select(posts_t.c.id).where(posts_t.c.district_id == filters.district_id)))
@@ -134,8 +138,8 @@ def _metric_columns(*, distinct_volunteers: bool = True) -> list:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
 
     columns = [
-        total(sa.and_(_COUNTED, s.source == "scan"), s.credited_minutes).label("scanned_minutes"),
-        total(sa.and_(_COUNTED, s.source != "scan"), s.credited_minutes).label("manual_minutes"),
+        total(sa.and_(_COUNTED, s.source.in_(("scan", "leader"))), s.credited_minutes).label("scanned_minutes"),
+        total(sa.and_(_COUNTED, s.source.not_in(("scan", "leader"))), s.credited_minutes).label("manual_minutes"),
         total(_COUNTED, 1).label("shift_count"),
         total(_COUNTED, s.persuasions).label("persuasions"),
         total(_COUNTED, s.questionnaires).label("questionnaires"),

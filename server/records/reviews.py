@@ -31,7 +31,7 @@ from server.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationE
 from server.inputs import string
 from server.models import CorrectionRequest, Post, Shift, Unit, User
 from server.records.shift_records import FLAG_LABELS
-from server.checkin.shift_reads import SHIFT_COLUMNS
+from server.checkin.shift_reads import LEADER_COLUMNS, SHIFT_COLUMNS, with_post_and_leader
 
 shifts_t, posts_t, users_t, units_t = Shift.__table__, Post.__table__, User.__table__, Unit.__table__
 corrections_t = CorrectionRequest.__table__
@@ -98,7 +98,7 @@ def queue(caller: Caller, *, flag: str | None, after: tuple[datetime, int] | Non
         started, shift_id = after
         conditions.append(sa.or_(s.started_at > started, sa.and_(s.started_at == started, s.id > shift_id)))
     rows = db.session.execute(
-        sa.select(*SHIFT_COLUMNS).join(posts_t, posts_t.c.id == s.post_id).where(*conditions)
+        with_post_and_leader(sa.select(*SHIFT_COLUMNS, *LEADER_COLUMNS)).where(*conditions)
         .order_by(s.started_at, s.id).limit(limit)).mappings().all()
     return [dict(r) for r in rows]
 

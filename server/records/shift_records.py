@@ -19,18 +19,19 @@ from server.checkin import hours as rules
 from server.callers import Caller
 from server.clock import local_iso
 from server.db import db
-from server.models import District, Post, Shift, Unit, User
+from server.models import District, GroupCheckin, Post, Shift, Unit, User
 from server.records.reports import Filters, check_filters, shift_conditions
 from server.checkin.serialize import mask_phone
 
 s = Shift.__table__.c
 shifts_t, posts_t, units_t, users_t, districts_t = (
     Shift.__table__, Post.__table__, Unit.__table__, User.__table__, District.__table__)
+groups_t, leaders_t = GroupCheckin.__table__, User.__table__.alias("leader")
 
 STATUS_LABELS = {"open": "进行中", "closed": "已结束", "auto_closed": "未下岗自动结束", "voided": "已作废"}
 REVIEW_LABELS = {"none": "无需审核", "pending": "待审核", "approved": "已通过", "adjusted": "已调整",
                  "rejected": "已驳回"}
-SOURCE_LABELS = {"scan": "扫码", "manual": "补录"}
+SOURCE_LABELS = {"scan": "扫码", "manual": "补录", "leader": "岗长代签"}
 FLAG_LABELS = {
     "too_short": "时长不足", "capped": "超过上限已封顶", "auto_closed": "未下岗自动结束",
     "outside_geofence_end": "下岗时不在岗位范围", "photo_reused": "照片重复使用",
@@ -43,6 +44,7 @@ FLAG_LABELS = {
     "accuracy_implausible": "定位精度异常", "persuasions_implausible": "劝导人次不合理",
     "unrostered": "不在排班时段", "start_photo_pending": "等待上岗照片", "no_start_photo": "缺少上岗照片",
     "offline_sync": "离线扫码后补传",
+    "leader_checkin": "岗长代签待核（不在排班或岗长本人班次待审）",
 }
 
 # What a post is for decides the activity (志愿服务项目) a shift served.
@@ -60,6 +62,7 @@ _COLUMNS = (
     s.unit_id, s.post_id, users_t.c.name.label("volunteer_name"), users_t.c.phone, units_t.c.name.label("unit_name"),
     posts_t.c.code.label("post_code"), posts_t.c.name.label("post_name"), posts_t.c.kind.label("post_kind"),
     posts_t.c.district_id, districts_t.c.name.label("district_name"),
+    groups_t.c.leader_id, leaders_t.c.name.label("leader_name"),
 )
 
 
@@ -87,7 +90,9 @@ def _stream(caller, first, last, filters, counted_only, after, limit) -> Iterato
              .select_from(shifts_t.join(users_t, users_t.c.id == s.volunteer_id)
                           .join(posts_t, posts_t.c.id == s.post_id)
                           .join(districts_t, districts_t.c.id == posts_t.c.district_id)
-                          .outerjoin(units_t, units_t.c.id == s.unit_id))
+                          .outerjoin(units_t, units_t.c.id == s.unit_id)
+                          .outerjoin(groups_t, groups_t.c.shift_id == s.id)
+                          .outerjoin(leaders_t, leaders_t.c.id == groups_t.c.leader_id))
              .where(*conditions).order_by(s.started_at, s.id))
     if limit is not None:
         query = query.limit(limit)
@@ -128,6 +133,13 @@ def people_in_charge() -> tuple[dict[int, str], dict[int, str]]:
     return by_district, by_unit
 
 
+def source_label(record: dict, labels: dict[str, str] = SOURCE_LABELS) -> str:
+    """扫码, 补录, or 岗长代签：<the leader's name> for a shift a post leader started from a card."""
+    if record["source"] == "leader" and record.get("leader_name"):
+        return f"岗长代签：{record['leader_name']}"
+    return labels.get(record["source"], record["source"])
+
+
 def duration_minutes(record: dict) -> int | None:
     if record["ended_at"] is None:
         return None
@@ -148,6 +160,8 @@ def as_json(record: dict, tz) -> dict:
         "credited_minutes": record["credited_minutes"],
         "hours": rules.as_hours(record["credited_minutes"]),
         "source": record["source"],
+        "leader": ({"id": record["leader_id"], "name": record["leader_name"]}
+                   if record["leader_id"] is not None else None),
         "status": record["status"],
         "persuasions": record["persuasions"],
         "questionnaires": record["questionnaires"],
@@ -191,7 +205,7 @@ def as_export_row(record: dict, tz) -> dict:
         "duration_minutes": duration_minutes(record),
         "credited_minutes": record["credited_minutes"],
         "hours": rules.as_hours(record["credited_minutes"]),
-        "source": SOURCE_LABELS.get(record["source"], record["source"]),
+        "source": source_label(record),
         "persuasions": record["persuasions"],
         "questionnaires": record["questionnaires"],
         "status": STATUS_LABELS.get(record["status"], record["status"]),

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from server import permissions
 from server.callers import Caller
 from server.checkin import hours as rules
-from server.checkin.shift_reads import SHIFT_COLUMNS
+from server.checkin.shift_reads import LEADER_COLUMNS, SHIFT_COLUMNS, with_post_and_leader
 from server.db import db
 from server.models import CorrectionRequest, Post, Shift
 from server.records import volunteers
@@ -26,7 +26,7 @@ def shifts(caller: Caller, volunteer_id: int, *, limit: int = 100) -> list[dict]
     """The newest shifts first, open, pending, rejected and voided ones included."""
     volunteers.get(caller, volunteer_id)
     rows = db.session.execute(
-        sa.select(*SHIFT_COLUMNS).join(posts_t, posts_t.c.id == s.post_id)
+        with_post_and_leader(sa.select(*SHIFT_COLUMNS, *LEADER_COLUMNS))
         .where(s.volunteer_id == volunteer_id, permissions.shift_filter(caller))
         .order_by(s.started_at.desc(), s.id.desc()).limit(limit)).mappings().all()
     return [dict(r) for r in rows]

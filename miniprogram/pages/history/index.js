@@ -31,6 +31,7 @@ function shiftView(shift) {
     credited: format.minutes(shift.credited_minutes || 0),
     review: format.REVIEW[shift.review.state] || '',
     reason: shift.review.reason || '',
+    leader: shift.leader ? `岗长代签：${shift.leader.name || ''}` : '',
   }
 }
 

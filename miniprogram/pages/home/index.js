@@ -22,7 +22,7 @@ Component({
   data: {
     fontSize: 18, ready: false, busy: false, message: null,
     user: null, openShift: null, startedText: '', elapsed: '', hours: null, slots: { today: [], next: null },
-    spotChecks: [], queued: 0, nearby: [], nearbyError: '',
+    spotChecks: [], queued: 0, nearby: [], nearbyError: '', leadsHere: false,
   },
   lifetimes: {
     detached() {
@@ -90,9 +90,23 @@ Component({
         })
         if (sent.length) this.showSent(sent)
         this.startTimer()
+        if (me.open_shift) await this.loadLeading()
       } catch (err) {
         this.setData({ ready: true, message: { kind: 'error', text: errors.messageFor(err) } })
       }
+    },
+
+    // A post's leader on duty there gets the way to 岗长代签 (pages/leader).
+    async loadLeading() {
+      try {
+        const lead = await api.call('leading')
+        this.setData({ leadsHere: !!lead.on_duty_post_id })
+      } catch (err) {
+        this.setData({ leadsHere: false })
+      }
+    },
+    onLeader() {
+      return device.navigate('/pages/leader/index').catch(() => {})
     },
 
     showSent(sent) {
