@@ -10,6 +10,7 @@ from server import callers
 from server.clock import utcnow, zone
 from server.db import db
 from server.duty import spot_checks
+from server.inputs import PhotoUpload
 from server.models import CorrectionRequest, User
 from server.problems import follow_up, photos, reporting
 from tests import factories, roster_data
@@ -88,8 +89,8 @@ def problems(reporter: User, dispatcher: User, fixer: User, posts: list, now: da
         row = reporting.report(callers.load(reporter.id), {
             "category": category, "description": description, "post_id": post.id,
             "latitude": post.latitude + 0.0001, "longitude": post.longitude}, reported_at, TZ)
-        photos.add(callers.load(reporter.id), row, "before", scene_jpeg(len(found) + 1, (400, 300)), post.latitude,
-                   post.longitude, reported_at)
+        photos.add(callers.load(reporter.id), row, "before",
+                   PhotoUpload(scene_jpeg(len(found) + 1, (400, 300)), post.latitude, post.longitude), reported_at)
         if state != "open":
             follow_up.assign(callers.load(dispatcher.id), row["id"], {
                 "unit_id": fixer.scope_unit_id, "note": "请尽快处理"}, reported_at + timedelta(hours=1), TZ)

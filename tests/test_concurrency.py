@@ -128,7 +128,7 @@ def test_a_flag_raised_while_the_volunteer_scans_out_is_kept(app, client, county
     shift_flags.raise_flags(shift_id, shift_flags.current(shift_id), ["photo_reused"], utcnow(),
                             actor_id=None, action="photo_flag")
     db.session.commit()
-    review = shifts._close(shift_id, read_by_the_scan_out, ["too_short"], _closing(utcnow()))
+    review = shifts.close_open(shift_id, read_by_the_scan_out, ["too_short"], _closing(utcnow()))
     row = db.session.get(Shift, shift_id)
     db.session.refresh(row)
     assert row.status == "closed"
@@ -147,7 +147,7 @@ def test_of_two_racing_scan_outs_only_one_closes_the_shift(app, client, county):
     assert first.status_code == 200
     # The second read the shift while it was still open, and writes after the first.
     with pytest.raises(ApiError) as refused:
-        shifts._close(shift_id, [], [], _closing(utcnow()))
+        shifts.close_open(shift_id, [], [], _closing(utcnow()))
     assert refused.value.code == "SHIFT_NOT_OPEN"
     row = db.session.get(Shift, shift_id)
     db.session.refresh(row)
