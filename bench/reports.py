@@ -139,7 +139,8 @@ def month_by_unit(ctx: Context) -> dict:
     floor_rows = floor()
     units = [r for r in floor_rows if r[0] is not None]
     _agree("month_by_unit", (totals["credited_minutes"], totals["volunteers"], len(rows)),
-           (sum(int(r[2] or 0) + int(r[3] or 0) for r in units), int(floor_rows[-1][9]), len(units)))
+           (sum(int(r[2] or 0) + int(r[3] or 0) for r in units),
+            next(int(r[9]) for r in floor_rows if r[0] is None), len(units)))
     return {**floors.paired("month_by_unit", run, floor, 7), "month_units": len(rows)}
 
 
