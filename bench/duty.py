@@ -161,6 +161,8 @@ def _served(post_id: int, unit_id: int) -> bool:
                               .limit(1)).first() is not None
 
 
+# The open shifts through the (status, start) index, as a subquery: written as a join condition,
+# SQLite's planner starts from the users and walks every one of them (seconds, not milliseconds).
 DUTY_NOW_SQL = """
 SELECT 'shift', s.id, s.post_id, s.volunteer_id, s.unit_id, s.started_at, NULL, s.source, u.name, un.name,
        p.code, p.name, p.district_id, ph.id, ph.sha256, ph.kind, ph.width, ph.height, ph.bytes, ph.captured_at
@@ -169,7 +171,8 @@ JOIN users u ON u.id = s.volunteer_id
 JOIN posts p ON p.id = s.post_id
 LEFT JOIN units un ON un.id = s.unit_id
 LEFT JOIN photos ph ON ph.id = (SELECT max(id) FROM photos WHERE shift_id = s.id)
-WHERE s.status = 'open' AND s.started_at <= :now AND s.review_state != 'rejected'
+WHERE s.id IN (SELECT o.id FROM shifts o
+               WHERE o.status = 'open' AND o.started_at <= :now AND o.review_state != 'rejected')
 UNION ALL
 SELECT 'slot', sl.id, sl.post_id, a.volunteer_id, sl.unit_id, sl.starts_at, sl.ends_at, sl.needed, au.name, sl.note,
        p.code, p.name, p.district_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
