@@ -151,6 +151,53 @@ def served_by(caller: Caller, volunteer_id: int, first: datetime, end: datetime,
 
 # --- the board: who is on duty this minute --------------------------------------------
 
+_BOARD_STATEMENTS: dict[tuple, tuple] = {}
+
+
+def _board_statements(caller: Caller, by_district: bool) -> tuple:
+    """The board's two statements for one caller's scope, built once: building and keying
+    statements of this size costs SQLAlchemy more than SQLite takes to run them. The key is
+    what permissions read of the caller; times and dates come as parameters."""
+    key = (caller.id, caller.role, caller.unit_id, caller.scope_unit_id, caller.scope_district_id, by_district)
+    found = _BOARD_STATEMENTS.get(key)
+    if found is None:
+        if len(_BOARD_STATEMENTS) >= 256:
+            _BOARD_STATEMENTS.clear()
+        found = _BOARD_STATEMENTS[key] = _build_board_statements(caller, by_district)
+    return found
+
+
+def _build_board_statements(caller: Caller, by_district: bool) -> tuple:
+    now = sa.bindparam("now")
+    where_post = [posts_t.c.district_id == sa.bindparam("district_id")] if by_district else []
+    # The open shifts as a subquery through the (status, start) index: joined to users directly,
+    # SQLite's planner may start from the users and walk every one of them; and a literal list of
+    # hundreds of ids costs more to send than the query does to run.
+    o = _OPEN
+    open_now = sa.select(o.c.id).where(o.c.status == "open", o.c.started_at <= now, o.c.review_state != "rejected")
+    latest_photo = (sa.select(sa.func.max(photos_t.c.id)).where(photos_t.c.shift_id == s.id)
+                    .correlate(shifts_t).scalar_subquery())
+    on_duty = (
+        sa.select(s.id, s.volunteer_id, s.post_id, s.unit_id, s.started_at, s.source,
+                  users_t.c.name, units_t.c.name, posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
+                  *_PHOTO_COLUMNS)
+        .join(users_t, users_t.c.id == s.volunteer_id).join(posts_t, posts_t.c.id == s.post_id)
+        .outerjoin(units_t, units_t.c.id == s.unit_id)
+        .outerjoin(photos_t, photos_t.c.id == latest_photo)
+        .where(s.id.in_(open_now), permissions.shift_filter(caller), *where_post)
+        .order_by(s.started_at))
+    running = (
+        sa.select(*_SLOT_COLUMNS, posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
+                  assign_t.c.volunteer_id, users_t.c.name)
+        .join(posts_t, posts_t.c.id == slots_t.c.post_id)
+        .outerjoin(assign_t, assign_t.c.slot_id == slots_t.c.id)
+        .outerjoin(users_t, users_t.c.id == assign_t.c.volunteer_id)
+        .where(slots_t.c.local_date.in_([sa.bindparam("yesterday"), sa.bindparam("today")]),
+               slots_t.c.starts_at <= now, slots_t.c.ends_at > now, permissions.slot_filter(caller), *where_post)
+        .order_by(slots_t.c.starts_at, slots_t.c.id, assign_t.c.id))
+    return on_duty, running
+
+
 def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, district_id: int | None = None) -> dict:
     """Every post in scope with someone on duty or a slot running now.
 
@@ -159,33 +206,13 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
     who is assigned), rows unpacked as tuples: a leader's phone asks for this every
     minute, and with 300 people on duty the Python per row costs more than the queries.
     """
-    where_post = [posts_t.c.district_id == district_id] if district_id is not None else []
-    # The open shifts as a subquery through the (status, start) index: joined to users directly,
-    # SQLite's planner may start from the users and walk every one of them; and a literal list of
-    # hundreds of ids costs more to send than the query does to run.
-    o = _OPEN
-    open_now = sa.select(o.c.id).where(o.c.status == "open", o.c.started_at <= now, o.c.review_state != "rejected")
-    latest_photo = (sa.select(sa.func.max(photos_t.c.id)).where(photos_t.c.shift_id == s.id)
-                    .correlate(shifts_t).scalar_subquery())
-    on_duty = db.session.execute(
-        sa.select(s.id, s.volunteer_id, s.post_id, s.unit_id, s.started_at, s.source,
-                  users_t.c.name, units_t.c.name, posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
-                  *_PHOTO_COLUMNS)
-        .join(users_t, users_t.c.id == s.volunteer_id).join(posts_t, posts_t.c.id == s.post_id)
-        .outerjoin(units_t, units_t.c.id == s.unit_id)
-        .outerjoin(photos_t, photos_t.c.id == latest_photo)
-        .where(s.id.in_(open_now), permissions.shift_filter(caller), *where_post)
-        .order_by(s.started_at)).all()
     today = local_date(now, tz)
-    running = db.session.execute(
-        sa.select(*_SLOT_COLUMNS, posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
-                  assign_t.c.volunteer_id, users_t.c.name)
-        .join(posts_t, posts_t.c.id == slots_t.c.post_id)
-        .outerjoin(assign_t, assign_t.c.slot_id == slots_t.c.id)
-        .outerjoin(users_t, users_t.c.id == assign_t.c.volunteer_id)
-        .where(slots_t.c.local_date.in_([today - timedelta(days=1), today]), slots_t.c.starts_at <= now,
-               slots_t.c.ends_at > now, permissions.slot_filter(caller), *where_post)
-        .order_by(slots_t.c.starts_at, slots_t.c.id, assign_t.c.id)).all()
+    on_duty_query, running_query = _board_statements(caller, district_id is not None)
+    params = {"now": now, "today": today, "yesterday": today - timedelta(days=1)}
+    if district_id is not None:
+        params["district_id"] = district_id
+    on_duty = db.session.execute(on_duty_query, params).all()
+    running = db.session.execute(running_query, params).all()
 
     board: dict[int, dict] = {}
 
