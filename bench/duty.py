@@ -174,7 +174,8 @@ LEFT JOIN photos ph ON ph.id = (SELECT max(id) FROM photos WHERE shift_id = s.id
 WHERE s.id IN (SELECT o.id FROM shifts o
                WHERE o.status = 'open' AND o.started_at <= :now AND o.review_state != 'rejected')
 UNION ALL
-SELECT 'slot', sl.id, sl.post_id, a.volunteer_id, sl.unit_id, sl.starts_at, sl.ends_at, sl.needed, au.name, sl.note,
+SELECT 'slot', sl.id, sl.post_id, a.volunteer_id, sl.unit_id, sl.starts_at, sl.ends_at, CAST(sl.needed AS VARCHAR(8)),
+       au.name, sl.note,
        p.code, p.name, p.district_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM duty_slots sl
 JOIN posts p ON p.id = sl.post_id
