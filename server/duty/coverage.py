@@ -73,7 +73,7 @@ def slots(caller: Caller | None, first: date, last: date, scope: Scope = Scope()
         query = query.where(slots_t.c.unit_id == scope.unit_id)
     result = db.session.execute(query)
     keys = list(result.keys())
-    return [dict(zip(keys, row)) for row in result]  # a month is 9,000 slots: no mapping views
+    return [dict(zip(keys, row)) for row in result.all()]  # 9,000 a month: one fetch, no mapping views
 
 
 def measure(slot_rows: list[dict], now: datetime, grace_minutes: int) -> list[dict]:
@@ -96,6 +96,12 @@ def measure(slot_rows: list[dict], now: datetime, grace_minutes: int) -> list[di
     empty = _Index([])
     return [{**row, **_figures(row, index.get(row["post_id"], empty), now, naive_now, grace_minutes)}
             for row in slot_rows]
+
+
+def _naive_utc(instant: datetime) -> datetime:
+    if instant.tzinfo is not timezone.utc:  # the UTC column type hands back timezone.utc itself
+        instant = instant.astimezone(timezone.utc)
+    return instant.replace(tzinfo=None)
 
 
 def _naive(column):
@@ -130,8 +136,7 @@ def _figures(slot: dict, shifts: _Index, now: datetime, naive_now: datetime, gra
     if now <= start:
         return {"state": "upcoming", "planned_person_minutes": planned, "covered_person_minutes": 0,
                 "missing_person_minutes": None, "late_minutes": None}
-    start = start.astimezone(timezone.utc).replace(tzinfo=None)
-    horizon = min(end.astimezone(timezone.utc).replace(tzinfo=None), naive_now)
+    start, horizon = _naive_utc(start), min(_naive_utc(end), naive_now)
     covered_seconds, first_arrival = _sweep(shifts.around(start, horizon), start, horizon, needed)
     covered = int(covered_seconds // 60)
     late = None if first_arrival is None else int((first_arrival - start).total_seconds() // 60)
@@ -187,8 +192,12 @@ def summarize(measured: list[dict], key: str) -> dict:
     """Settled slots grouped by ``key``: planned and covered person-minutes, share, counts by state."""
     groups: dict = {}
     for row in measured:
-        group = groups.setdefault(row[key], _empty())
+        group = groups.get(row[key])
+        if group is None:
+            group = groups[row[key]] = _empty()
         _add(group, row)
+    for group in groups.values():
+        _share(group)
     return groups
 
 
@@ -198,12 +207,17 @@ def _empty() -> dict:
 
 
 def _add(group: dict, row: dict) -> None:
+    """Counts and sums; the share is worked out once the group is complete (``_share``)."""
+    state = row["state"]
     group["slots"] += 1
-    group[row["state"]] += 1
-    if row["state"] in SETTLED:
+    group[state] += 1
+    if state in SETTLED:
         group["planned_person_minutes"] += row["planned_person_minutes"]
         group["covered_person_minutes"] += row["covered_person_minutes"]
-        group["share"] = share(group["covered_person_minutes"], group["planned_person_minutes"])
+
+
+def _share(group: dict) -> None:
+    group["share"] = share(group["covered_person_minutes"], group["planned_person_minutes"])
 
 
 def share(covered: int, planned: int) -> float | None:
@@ -214,6 +228,7 @@ def totals(measured: list[dict]) -> dict:
     group = _empty()
     for row in measured:
         _add(group, row)
+    _share(group)
     return group
 
 

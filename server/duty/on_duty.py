@@ -82,7 +82,7 @@ def overlapping(key, values, first: datetime, end: datetime, now: datetime, colu
         branches.append(sa.select(*columns).where(
             s.status == "open", s.started_at <= first - LOOKBACK, s.started_at < end, matches(key + 0),
             _counts()))
-    rows = {row.id: row for row in db.session.execute(sa.union_all(*branches))}
+    rows = {row.id: row for row in db.session.execute(sa.union_all(*branches)).all()}
     return list(rows.values())
 
 
