@@ -30,6 +30,9 @@ from server.errors import NotFound
 from server.models import District, DutySlot, Post
 
 slots_t, posts_t = DutySlot.__table__, Post.__table__
+# What a report, the bulletin and the digest read of a slot (not who planned it, nor when).
+_SLOT_COLUMNS = [slots_t.c[name] for name in ("id", "post_id", "unit_id", "local_date", "starts_at", "ends_at",
+                                              "needed", "note")]
 STATES = ("covered", "partial", "missed", "in_progress", "upcoming")
 SETTLED = ("covered", "partial", "missed")
 
@@ -58,7 +61,7 @@ def check_scope(caller: Caller, scope: Scope) -> None:
 
 def slots(caller: Caller | None, first: date, last: date, scope: Scope = Scope()) -> list[dict]:
     """The slots of the local dates first..last; ``caller=None`` means county-wide."""
-    query = (sa.select(slots_t, posts_t.c.district_id, posts_t.c.code.label("post_code"),
+    query = (sa.select(*_SLOT_COLUMNS, posts_t.c.district_id, posts_t.c.code.label("post_code"),
                        posts_t.c.name.label("post_name"))
              .join(posts_t, posts_t.c.id == slots_t.c.post_id)
              .where(slots_t.c.local_date >= first, slots_t.c.local_date <= last)
@@ -99,9 +102,7 @@ def measure(slot_rows: list[dict], now: datetime, grace_minutes: int) -> list[di
 
 
 def _naive_utc(instant: datetime) -> datetime:
-    if instant.tzinfo is not timezone.utc:  # the UTC column type hands back timezone.utc itself
-        instant = instant.astimezone(timezone.utc)
-    return instant.replace(tzinfo=None)
+    return instant.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _naive(column):
@@ -136,7 +137,8 @@ def _figures(slot: dict, shifts: _Index, now: datetime, naive_now: datetime, gra
     if now <= start:
         return {"state": "upcoming", "planned_person_minutes": planned, "covered_person_minutes": 0,
                 "missing_person_minutes": None, "late_minutes": None}
-    start, horizon = _naive_utc(start), min(_naive_utc(end), naive_now)
+    start = start.replace(tzinfo=None) if start.tzinfo is timezone.utc else _naive_utc(start)
+    horizon = min(end.replace(tzinfo=None) if end.tzinfo is timezone.utc else _naive_utc(end), naive_now)
     covered_seconds, first_arrival = _sweep(shifts.around(start, horizon), start, horizon, needed)
     covered = int(covered_seconds // 60)
     late = None if first_arrival is None else int((first_arrival - start).total_seconds() // 60)
