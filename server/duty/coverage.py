@@ -163,21 +163,17 @@ def _sweep(shifts: list, start: datetime, end: datetime, needed: int):
         began, ended, _ = shifts[0]
         began, ended = max(began, start), min(ended, end)
         return ((ended - began).total_seconds(), began) if ended > began else (0.0, None)
-    per_person: dict[int, list] = {}
-    for began, ended, volunteer_id in shifts:
-        per_person.setdefault(volunteer_id, []).append((max(began, start), min(ended, end)))
+    spans = [(max(began, start), min(ended, end), volunteer_id) for began, ended, volunteer_id in shifts]
+    if len({volunteer_id for _, _, volunteer_id in spans}) < len(spans):
+        spans = _merged_per_person(spans)
+    spans = [(began, ended) for began, ended, _ in spans if ended > began]
+    if not spans:
+        return 0.0, None
+    if len(spans) <= needed:  # never more people than needed: every minute of each counts
+        return sum((ended - began).total_seconds() for began, ended in spans), min(began for began, _ in spans)
     events = []
-    for spans in per_person.values():  # one person counts once even if their records overlap
-        spans.sort()
-        merged = [list(spans[0])]
-        for began, ended in spans[1:]:
-            if began <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], ended)
-            else:
-                merged.append([began, ended])
-        for began, ended in merged:
-            if ended > began:
-                events += [(began, 1), (ended, -1)]
+    for began, ended in spans:
+        events += [(began, 1), (ended, -1)]
     events.sort()
     covered, present, last, first_arrival = 0.0, 0, start, None
     for at, change in events:
@@ -188,6 +184,25 @@ def _sweep(shifts: list, start: datetime, end: datetime, needed: int):
         if present and first_arrival is None:
             first_arrival = at
     return covered, first_arrival
+
+
+def _merged_per_person(spans: list) -> list:
+    """One person counts once even if their records overlap: each person's spans, merged."""
+    per_person: dict[int, list] = {}
+    for began, ended, volunteer_id in spans:
+        per_person.setdefault(volunteer_id, []).append((began, ended))
+    merged = []
+    for volunteer_id, own in per_person.items():
+        own.sort()
+        current = list(own[0])
+        for began, ended in own[1:]:
+            if began <= current[1]:
+                current[1] = max(current[1], ended)
+            else:
+                merged.append((current[0], current[1], volunteer_id))
+                current = [began, ended]
+        merged.append((current[0], current[1], volunteer_id))
+    return merged
 
 
 def summarize(measured: list[dict], key: str) -> dict:
