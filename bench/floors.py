@@ -93,8 +93,8 @@ def ratio_line(result: dict) -> str:
     """The figures with a floor, one per line: name, app ms, floor ms, ratio."""
     lines = []
     for key, value in result.items():
-        if key.endswith("_floor_ms"):
-            name = key[: -len("_floor_ms")]
+        name = key[: -len("_floor_ms")]
+        if key.endswith("_floor_ms") and name + "_ms" in result:
             lines.append(f"{name:24s} {result.get(name + '_ms')!s:>10} ms  floor {value!s:>10} ms  "
                          f"ratio {result.get(name + '_ratio')}")
     return "\n".join(lines)
