@@ -1,7 +1,13 @@
 """Benchmark: a 200-post district PDF, as a coordinator would print it.
 
-Prints posters per second and peak memory; the last line is one JSON object
-for tooling: {"posters_per_s": .., "peak_mb": .., "posts": 200}.
+Prints posters per second and peak memory, and beside the PDF's time two floors
+measured in the same run, in this one process: the QR module matrices of the same
+payloads alone (qr.images.qr_matrix), and a PDF of blank pages of the same size
+and kind (a palette PNG per page, compressed as the posters are, through the same
+PdfPages writer). Their sum is what no poster layout can go under on one core;
+the app draws with --workers processes. The last line is one JSON object:
+{"posters_per_s", "peak_mb", "posts", "pdf_ms", "pdf_floor_ms", "pdf_ratio", "pdf_qr_floor_ms",
+ "pdf_page_floor_ms"}.
 
     .venv/bin/python bench/posters.py [--paper A5|A4] [--posts 200] [--workers 2]
 """
@@ -76,6 +82,41 @@ def _tree_rss_mb() -> float:
     return total / 1024
 
 
+def qr_floor_ms(infos: list[PosterInfo]) -> float:
+    """The QR module matrices of every poster's payload, nothing drawn."""
+    from qr.images import qr_matrix
+
+    began = time.perf_counter()
+    for info in infos:
+        qr_matrix(info.payload)
+    return (time.perf_counter() - began) * 1000
+
+
+def page_floor_ms(infos: list[PosterInfo], paper: str) -> float:
+    """A PDF of blank pages, one per poster: the same pixel size and palette PNG, the same writer."""
+    import io
+
+    from PIL import Image
+
+    from qr.pdfpages import PdfPages
+    from qr.posters import DPI, PAPERS, render_poster
+
+    sheet = PAPERS[paper]
+    sample = render_poster(infos[0], paper)  # its mode and palette, outside the timing
+    began = time.perf_counter()
+    with tempfile.TemporaryFile() as fp:
+        pdf = PdfPages(fp, (sheet.width_pt, sheet.height_pt), title="floor")
+        for _ in infos:
+            blank = Image.new(sample.mode, sample.size, 0)
+            if sample.mode == "P":
+                blank.putpalette(sample.getpalette())
+            buf = io.BytesIO()
+            blank.save(buf, "PNG", compress_level=3, dpi=(DPI, DPI))
+            pdf.add_png(buf.getvalue())
+        pdf.close()
+    return (time.perf_counter() - began) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--paper", default="A5", choices=["A5", "A4"])
@@ -112,7 +153,14 @@ def main() -> None:
     print(f"peak RSS: self {self_kb / 1024:.0f} MB + largest child {children_kb / 1024:.0f} MB"
           f" = {peak_mb:.0f} MB; "
           f"sampled whole-tree peak {sampled[0]:.0f} MB")
-    print(json.dumps({"posters_per_s": round(rate, 1), "peak_mb": round(peak_mb, 1), "posts": pages}))
+    qr_ms, page_ms = qr_floor_ms(infos), page_floor_ms(infos, args.paper)
+    floor = qr_ms + page_ms
+    print(f"floor: QR matrices {qr_ms:.0f} ms + blank pages {page_ms:.0f} ms = {floor:.0f} ms "
+          f"(one process); the PDF took {elapsed * 1000:.0f} ms, {elapsed * 1000 / floor:.2f}x")
+    print(json.dumps({"posters_per_s": round(rate, 1), "peak_mb": round(peak_mb, 1), "posts": pages,
+                      "pdf_ms": round(elapsed * 1000, 1), "pdf_floor_ms": round(floor, 1),
+                      "pdf_ratio": round(elapsed * 1000 / floor, 2), "pdf_qr_floor_ms": round(qr_ms, 1),
+                      "pdf_page_floor_ms": round(page_ms, 1)}))
 
 
 if __name__ == "__main__":

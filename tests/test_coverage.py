@@ -130,3 +130,18 @@ def test_a_volunteer_who_never_came_is_missed_once_the_slot_ended(client, county
                         headers=factories.headers(week.leader)).json
     assert [r["volunteer"]["name"] for r in digest["missed"]] == ["王小丽"]
     assert ("陈芳", 20) in [(r["volunteer"]["name"], r["late_minutes"]) for r in digest["late"]]
+
+
+def test_overlapping_records_count_once_per_person_and_never_past_what_the_slot_needs(client, county):
+    leader, admin = factories.console_user("leader"), factories.console_user("admin")
+    carol, dave = factories.volunteer(county.unit_b, name="陈芳"), factories.volunteer(county.unit_b, name="赵强")
+    day = "2026-11-21"
+    pair = slots(admin, county.post_east2, day, "15:00", "17:00", needed=2)
+    single = slots(admin, county.post_east, day, "15:00", "17:00", needed=1)
+    shift(carol, county.post_east2, f"{day} 15:00", f"{day} 16:30")
+    shift(carol, county.post_east2, f"{day} 16:00", f"{day} 17:00")  # her second record overlaps the first
+    shift(carol, county.post_east, f"{day} 15:00", f"{day} 16:30")
+    shift(dave, county.post_east, f"{day} 16:00", f"{day} 17:00")  # two people where one is needed
+    by_id = {s["slot_id"]: s for s in report(client, leader, **{"from": day, "to": day})["slots"]}
+    assert (by_id[pair]["state"], by_id[pair]["covered_person_minutes"]) == ("partial", 120)  # one person, not 150
+    assert (by_id[single]["state"], by_id[single]["covered_person_minutes"]) == ("covered", 120)  # not 150

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
@@ -29,7 +29,10 @@ from server.duty.on_duty import LOOKBACK, overlapping, s
 from server.errors import NotFound
 from server.models import District, DutySlot, Post
 
-slots_t = DutySlot.__table__
+slots_t, posts_t = DutySlot.__table__, Post.__table__
+# What a report, the bulletin and the digest read of a slot (not who planned it, nor when).
+_SLOT_COLUMNS = [slots_t.c[name] for name in ("id", "post_id", "unit_id", "local_date", "starts_at", "ends_at",
+                                              "needed", "note")]
 STATES = ("covered", "partial", "missed", "in_progress", "upcoming")
 SETTLED = ("covered", "partial", "missed")
 
@@ -58,36 +61,53 @@ def check_scope(caller: Caller, scope: Scope) -> None:
 
 def slots(caller: Caller | None, first: date, last: date, scope: Scope = Scope()) -> list[dict]:
     """The slots of the local dates first..last; ``caller=None`` means county-wide."""
-    query = (sa.select(slots_t, Post.district_id, Post.code.label("post_code"), Post.name.label("post_name"))
-             .join(Post, Post.id == slots_t.c.post_id)
+    query = (sa.select(*_SLOT_COLUMNS, posts_t.c.district_id, posts_t.c.code.label("post_code"),
+                       posts_t.c.name.label("post_name"))
+             .join(posts_t, posts_t.c.id == slots_t.c.post_id)
              .where(slots_t.c.local_date >= first, slots_t.c.local_date <= last)
              .order_by(slots_t.c.starts_at, slots_t.c.id))
     if caller is not None:
         query = query.where(permissions.slot_filter(caller))
     if scope.district_id is not None:
-        query = query.where(Post.district_id == scope.district_id)
+        query = query.where(posts_t.c.district_id == scope.district_id)
     if scope.post_id is not None:
         query = query.where(slots_t.c.post_id == scope.post_id)
     if scope.unit_id is not None:
         query = query.where(slots_t.c.unit_id == scope.unit_id)
-    return [dict(row) for row in db.session.execute(query).mappings()]
+    result = db.session.execute(query)
+    keys = list(result.keys())
+    return [dict(zip(keys, row)) for row in result.all()]  # 9,000 a month: one fetch, no mapping views
 
 
 def measure(slot_rows: list[dict], now: datetime, grace_minutes: int) -> list[dict]:
     """Each slot with its figures added. Every shift at the slots' posts counts, in scope or not:
-    coverage says whether a post was staffed and names nobody."""
+    coverage says whether a post was staffed and names nobody.
+
+    The sweep works in naive UTC: the shifts' times are read without the UTC column type's
+    conversion to aware datetimes, which cost more than the sweep itself on a month."""
     if not slot_rows:
         return []
     first = min(row["starts_at"] for row in slot_rows)
     end = max(row["ends_at"] for row in slot_rows)
     shift_rows = overlapping(s.post_id, {row["post_id"] for row in slot_rows}, first, end, now,
-                             columns=(s.id, s.post_id, s.volunteer_id, s.started_at, s.ended_at))
+                             columns=(s.id, s.post_id, s.volunteer_id, _naive(s.started_at), _naive(s.ended_at)))
+    naive_now = now.astimezone(timezone.utc).replace(tzinfo=None)
     by_post: dict[int, list] = {}
-    for row in shift_rows:
-        by_post.setdefault(row.post_id, []).append((row.started_at, row.ended_at or now, row.volunteer_id))
+    for _, post_id, volunteer_id, started_at, ended_at in shift_rows:
+        by_post.setdefault(post_id, []).append((started_at, ended_at or naive_now, volunteer_id))
     index = {post_id: _Index(rows) for post_id, rows in by_post.items()}
     empty = _Index([])
-    return [{**row, **_figures(row, index.get(row["post_id"], empty), now, grace_minutes)} for row in slot_rows]
+    return [{**row, **_figures(row, index.get(row["post_id"], empty), now, naive_now, grace_minutes)}
+            for row in slot_rows]
+
+
+def _naive_utc(instant: datetime) -> datetime:
+    return instant.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _naive(column):
+    """A UTC column read as the naive datetime it is stored as."""
+    return sa.type_coerce(column, sa.DateTime).label(column.key)
 
 
 class _Index:
@@ -102,6 +122,8 @@ class _Index:
     def around(self, first: datetime, end: datetime) -> list:
         lo = bisect.bisect_right(self.starts, first - LOOKBACK)
         hi = bisect.bisect_left(self.starts, end)
+        if not self.long:  # the common case: every row in [lo, hi) starts in the window
+            return [r for r in self.rows[lo:hi] if r[1] > first]
         found = {id(r): r for r in self.rows[lo:hi]}
         for r in self.long:
             if r[0] < end:
@@ -109,13 +131,14 @@ class _Index:
         return [r for r in found.values() if r[0] < end and r[1] > first]
 
 
-def _figures(slot: dict, shifts: _Index, now: datetime, grace_minutes: int) -> dict:
+def _figures(slot: dict, shifts: _Index, now: datetime, naive_now: datetime, grace_minutes: int) -> dict:
     start, end, needed = slot["starts_at"], slot["ends_at"], slot["needed"]
     planned = needed * int((end - start).total_seconds() // 60)
     if now <= start:
         return {"state": "upcoming", "planned_person_minutes": planned, "covered_person_minutes": 0,
                 "missing_person_minutes": None, "late_minutes": None}
-    horizon = min(end, now)
+    start = start.replace(tzinfo=None) if start.tzinfo is timezone.utc else _naive_utc(start)
+    horizon = min(end.replace(tzinfo=None) if end.tzinfo is timezone.utc else _naive_utc(end), naive_now)
     covered_seconds, first_arrival = _sweep(shifts.around(start, horizon), start, horizon, needed)
     covered = int(covered_seconds // 60)
     late = None if first_arrival is None else int((first_arrival - start).total_seconds() // 60)
@@ -134,21 +157,23 @@ def _figures(slot: dict, shifts: _Index, now: datetime, grace_minutes: int) -> d
 
 def _sweep(shifts: list, start: datetime, end: datetime, needed: int):
     """Seconds of min(needed, people present) over [start, end), and when the first person was there."""
-    per_person: dict[int, list] = {}
-    for began, ended, volunteer_id in shifts:
-        per_person.setdefault(volunteer_id, []).append((max(began, start), min(ended, end)))
+    if len(shifts) <= 1:  # most slots: nobody, or one person (needed is at least 1)
+        if not shifts:
+            return 0.0, None
+        began, ended, _ = shifts[0]
+        began, ended = max(began, start), min(ended, end)
+        return ((ended - began).total_seconds(), began) if ended > began else (0.0, None)
+    spans = [(max(began, start), min(ended, end), volunteer_id) for began, ended, volunteer_id in shifts]
+    if len({volunteer_id for _, _, volunteer_id in spans}) < len(spans):
+        spans = _merged_per_person(spans)
+    spans = [(began, ended) for began, ended, _ in spans if ended > began]
+    if not spans:
+        return 0.0, None
+    if len(spans) <= needed:  # never more people than needed: every minute of each counts
+        return sum((ended - began).total_seconds() for began, ended in spans), min(began for began, _ in spans)
     events = []
-    for spans in per_person.values():  # one person counts once even if their records overlap
-        spans.sort()
-        merged = [list(spans[0])]
-        for began, ended in spans[1:]:
-            if began <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], ended)
-            else:
-                merged.append([began, ended])
-        for began, ended in merged:
-            if ended > began:
-                events += [(began, 1), (ended, -1)]
+    for began, ended in spans:
+        events += [(began, 1), (ended, -1)]
     events.sort()
     covered, present, last, first_arrival = 0.0, 0, start, None
     for at, change in events:
@@ -161,12 +186,35 @@ def _sweep(shifts: list, start: datetime, end: datetime, needed: int):
     return covered, first_arrival
 
 
+def _merged_per_person(spans: list) -> list:
+    """One person counts once even if their records overlap: each person's spans, merged."""
+    per_person: dict[int, list] = {}
+    for began, ended, volunteer_id in spans:
+        per_person.setdefault(volunteer_id, []).append((began, ended))
+    merged = []
+    for volunteer_id, own in per_person.items():
+        own.sort()
+        current = list(own[0])
+        for began, ended in own[1:]:
+            if began <= current[1]:
+                current[1] = max(current[1], ended)
+            else:
+                merged.append((current[0], current[1], volunteer_id))
+                current = [began, ended]
+        merged.append((current[0], current[1], volunteer_id))
+    return merged
+
+
 def summarize(measured: list[dict], key: str) -> dict:
     """Settled slots grouped by ``key``: planned and covered person-minutes, share, counts by state."""
     groups: dict = {}
     for row in measured:
-        group = groups.setdefault(row[key], _empty())
+        group = groups.get(row[key])
+        if group is None:
+            group = groups[row[key]] = _empty()
         _add(group, row)
+    for group in groups.values():
+        _share(group)
     return groups
 
 
@@ -176,12 +224,17 @@ def _empty() -> dict:
 
 
 def _add(group: dict, row: dict) -> None:
+    """Counts and sums; the share is worked out once the group is complete (``_share``)."""
+    state = row["state"]
     group["slots"] += 1
-    group[row["state"]] += 1
-    if row["state"] in SETTLED:
+    group[state] += 1
+    if state in SETTLED:
         group["planned_person_minutes"] += row["planned_person_minutes"]
         group["covered_person_minutes"] += row["covered_person_minutes"]
-        group["share"] = share(group["covered_person_minutes"], group["planned_person_minutes"])
+
+
+def _share(group: dict) -> None:
+    group["share"] = share(group["covered_person_minutes"], group["planned_person_minutes"])
 
 
 def share(covered: int, planned: int) -> float | None:
@@ -192,6 +245,7 @@ def totals(measured: list[dict]) -> dict:
     group = _empty()
     for row in measured:
         _add(group, row)
+    _share(group)
     return group
 
 

@@ -35,6 +35,9 @@ ONE_TICK = timedelta(microseconds=1)  # [at, at + 1 µs) is the instant `at` at 
 _OPEN = shifts_t.alias("o")  # built once: an alias's column collection costs more than the query
 _SLOT_COLUMNS = [slots_t.c[name] for name in ("id", "post_id", "unit_id", "local_date", "starts_at", "ends_at",
                                               "needed", "note")]
+# What server/evidence/photos.entry() reads of a photo.
+_PHOTO_KEYS = ("id", "shift_id", "sha256", "kind", "width", "height", "bytes", "captured_at")
+_PHOTO_COLUMNS = [photos_t.c[name] for name in _PHOTO_KEYS]
 
 
 def _long_shift():
@@ -79,7 +82,7 @@ def overlapping(key, values, first: datetime, end: datetime, now: datetime, colu
         branches.append(sa.select(*columns).where(
             s.status == "open", s.started_at <= first - LOOKBACK, s.started_at < end, matches(key + 0),
             _counts()))
-    rows = {row.id: row for row in db.session.execute(sa.union_all(*branches))}
+    rows = {row.id: row for row in db.session.execute(sa.union_all(*branches)).all()}
     return list(rows.values())
 
 
@@ -148,69 +151,100 @@ def served_by(caller: Caller, volunteer_id: int, first: datetime, end: datetime,
 
 # --- the board: who is on duty this minute --------------------------------------------
 
-def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, district_id: int | None = None) -> dict:
-    """Every post in scope with someone on duty or a slot running now.
+_BOARD_STATEMENTS: dict[tuple, tuple] = {}
 
-    A post with a slot now and nobody on duty is listed in ``unstaffed`` too.
-    Plain Core rows throughout: a leader's phone asks for this every minute.
-    """
-    where_post = [posts_t.c.district_id == district_id] if district_id is not None else []
+
+def _board_statements(caller: Caller, by_district: bool) -> tuple:
+    """The board's two statements for one caller's scope, built once: building and keying
+    statements of this size costs SQLAlchemy more than SQLite takes to run them. The key is
+    what permissions read of the caller; times and dates come as parameters."""
+    key = (caller.id, caller.role, caller.unit_id, caller.scope_unit_id, caller.scope_district_id, by_district)
+    found = _BOARD_STATEMENTS.get(key)
+    if found is None:
+        if len(_BOARD_STATEMENTS) >= 256:
+            _BOARD_STATEMENTS.clear()
+        found = _BOARD_STATEMENTS[key] = _build_board_statements(caller, by_district)
+    return found
+
+
+def _build_board_statements(caller: Caller, by_district: bool) -> tuple:
+    now = sa.bindparam("now")
+    where_post = [posts_t.c.district_id == sa.bindparam("district_id")] if by_district else []
     # The open shifts as a subquery through the (status, start) index: joined to users directly,
     # SQLite's planner may start from the users and walk every one of them; and a literal list of
     # hundreds of ids costs more to send than the query does to run.
     o = _OPEN
     open_now = sa.select(o.c.id).where(o.c.status == "open", o.c.started_at <= now, o.c.review_state != "rejected")
-    on_duty = db.session.execute(
+    latest_photo = (sa.select(sa.func.max(photos_t.c.id)).where(photos_t.c.shift_id == s.id)
+                    .correlate(shifts_t).scalar_subquery())
+    on_duty = (
         sa.select(s.id, s.volunteer_id, s.post_id, s.unit_id, s.started_at, s.source,
-                  users_t.c.name.label("volunteer_name"), units_t.c.name.label("unit_name"),
-                  posts_t.c.code.label("post_code"), posts_t.c.name.label("post_name"), posts_t.c.district_id)
+                  users_t.c.name, units_t.c.name, posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
+                  *_PHOTO_COLUMNS)
         .join(users_t, users_t.c.id == s.volunteer_id).join(posts_t, posts_t.c.id == s.post_id)
         .outerjoin(units_t, units_t.c.id == s.unit_id)
+        .outerjoin(photos_t, photos_t.c.id == latest_photo)
         .where(s.id.in_(open_now), permissions.shift_filter(caller), *where_post)
-        .order_by(s.started_at)).mappings().all()
+        .order_by(s.started_at))
+    running = (
+        sa.select(*_SLOT_COLUMNS, posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
+                  assign_t.c.volunteer_id, users_t.c.name)
+        .join(posts_t, posts_t.c.id == slots_t.c.post_id)
+        .outerjoin(assign_t, assign_t.c.slot_id == slots_t.c.id)
+        .outerjoin(users_t, users_t.c.id == assign_t.c.volunteer_id)
+        .where(slots_t.c.local_date.in_([sa.bindparam("yesterday"), sa.bindparam("today")]),
+               slots_t.c.starts_at <= now, slots_t.c.ends_at > now, permissions.slot_filter(caller), *where_post)
+        .order_by(slots_t.c.starts_at, slots_t.c.id, assign_t.c.id))
+    return on_duty, running
+
+
+def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, district_id: int | None = None) -> dict:
+    """Every post in scope with someone on duty or a slot running now.
+
+    A post with a slot now and nobody on duty is listed in ``unstaffed`` too.
+    Two statements (the people on duty with their latest photo; the slots running with
+    who is assigned), rows unpacked as tuples: a leader's phone asks for this every
+    minute, and with 300 people on duty the Python per row costs more than the queries.
+    """
     today = local_date(now, tz)
-    running_now = [slots_t.c.local_date.in_([today - timedelta(days=1), today]), slots_t.c.starts_at <= now,
-                   slots_t.c.ends_at > now, permissions.slot_filter(caller)]
-    running = db.session.execute(
-        sa.select(*_SLOT_COLUMNS, posts_t.c.code.label("post_code"), posts_t.c.name.label("post_name"),
-                  posts_t.c.district_id)
-        .join(posts_t, posts_t.c.id == slots_t.c.post_id).where(*running_now, *where_post)).mappings().all()
-    thumbs = _last_photos(open_now, now) if on_duty else {}
-    assigned = _assigned(sa.select(slots_t.c.id).where(*running_now)) if running else {}
+    on_duty_query, running_query = _board_statements(caller, district_id is not None)
+    params = {"now": now, "today": today, "yesterday": today - timedelta(days=1)}
+    if district_id is not None:
+        params["district_id"] = district_id
+    on_duty = db.session.execute(on_duty_query, params).all()
+    running = db.session.execute(running_query, params).all()
 
     board: dict[int, dict] = {}
-    for row in [*on_duty, *running]:
-        board.setdefault(row["post_id"], {
-            "post": PostRef(row["post_id"], row["post_code"], row["post_name"], row["district_id"]),
-            "on_duty": [], "slots": []})
-    for row in on_duty:
-        board[row["post_id"]]["on_duty"].append({**row, "photo": thumbs.get(row["id"])})
-    for slot in running:
-        here = {person["volunteer_id"] for person in board[slot["post_id"]]["on_duty"]}
-        people = [{**person, "present": person["volunteer_id"] in here,
-                   "late": person["volunteer_id"] not in here and now >= slot["starts_at"] + late_after}
-                  for person in assigned.get(slot["id"], [])]
-        board[slot["post_id"]]["slots"].append({**slot, "assigned": people})
+
+    def entry(post_id, code, name, district) -> dict:
+        found = board.get(post_id)
+        if found is None:
+            found = board[post_id] = {"post": PostRef(post_id, code, name, district), "on_duty": [], "slots": []}
+        return found
+
+    present: dict[int, set] = {}
+    for (shift_id, volunteer_id, post_id, unit_id, started_at, source, volunteer_name, unit_name, code, name,
+         district, *photo) in on_duty:
+        entry(post_id, code, name, district)["on_duty"].append({
+            "id": shift_id, "volunteer_id": volunteer_id, "post_id": post_id, "unit_id": unit_id,
+            "started_at": started_at, "source": source, "volunteer_name": volunteer_name, "unit_name": unit_name,
+            "post_code": code, "post_name": name, "district_id": district,
+            "photo": photos.entry(dict(zip(_PHOTO_KEYS, photo)), now) if photo[0] is not None else None})
+        present.setdefault(post_id, set()).add(volunteer_id)
+    slots: dict[int, dict] = {}
+    for (slot_id, post_id, unit_id, day, starts_at, ends_at, needed, note, code, name, district, volunteer_id,
+         volunteer_name) in running:
+        slot = slots.get(slot_id)
+        if slot is None:
+            slot = slots[slot_id] = {
+                "id": slot_id, "post_id": post_id, "unit_id": unit_id, "local_date": day, "starts_at": starts_at,
+                "ends_at": ends_at, "needed": needed, "note": note, "post_code": code, "post_name": name,
+                "district_id": district, "assigned": []}
+            entry(post_id, code, name, district)["slots"].append(slot)
+        if volunteer_id is not None:
+            here = volunteer_id in present.get(post_id, ())
+            slot["assigned"].append({"volunteer_id": volunteer_id, "name": volunteer_name, "present": here,
+                                     "late": not here and now >= starts_at + late_after})
     entries = sorted(board.values(), key=lambda e: (e["post"].district_id, e["post"].code or "", e["post"].id))
     unstaffed = [e for e in entries if e["slots"] and not e["on_duty"]]
     return {"at": now, "posts": entries, "unstaffed": unstaffed}
-
-
-def _last_photos(shift_ids, now: datetime) -> dict[int, dict]:
-    """The latest photo of each of these shifts (ids or a subquery), with signed links (server/evidence/photos.py)."""
-    latest = (sa.select(sa.func.max(photos_t.c.id)).where(photos_t.c.shift_id.in_(shift_ids))
-              .group_by(photos_t.c.shift_id))
-    rows = db.session.execute(sa.select(photos_t).where(photos_t.c.id.in_(latest))).mappings()
-    return {row["shift_id"]: photos.entry(dict(row), now) for row in rows}
-
-
-def _assigned(slot_ids) -> dict[int, list[dict]]:
-    """Who is on each of these slots (a list of ids or a subquery)."""
-    rows = db.session.execute(
-        sa.select(assign_t.c.slot_id, users_t.c.id.label("volunteer_id"), users_t.c.name)
-        .join(users_t, users_t.c.id == assign_t.c.volunteer_id).where(assign_t.c.slot_id.in_(slot_ids))
-        .order_by(assign_t.c.id)).mappings()
-    grouped: dict[int, list[dict]] = {}
-    for row in rows:
-        grouped.setdefault(row["slot_id"], []).append({"volunteer_id": row["volunteer_id"], "name": row["name"]})
-    return grouped

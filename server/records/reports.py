@@ -14,40 +14,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import sqlalchemy as sa
 
 from server import permissions
-from server.checkin import hours as rules
+from server.checkin.hours import COUNTED_REVIEW_STATES
 from server.records import report_periods as periods
+from server.records.report_terms import (ADDITIVE, FINISHED, METRICS, NOT_REJECTED, Filters, as_totals,  # noqa: F401
+                                         check_filters, figures, metric_columns, s, shift_conditions, totals)
+from server.records.volunteer_hours import VolunteerRows
 from server.callers import Caller
 from server.db import db
-from server.errors import NotFound, ValidationError
-from server.models import District, Post, Shift, Unit, User
-from server.checkin.serialize import mask_phone
+from server.errors import ValidationError
+from server.models import District, Post, Shift, Unit
 
 GROUPINGS = ("volunteer", "unit", "post", "district", "day", "week", "month")
 # Ten years of days; longer ranges are a typo, not a report.
 MAX_RANGE_DAYS = 3660
 
-s = Shift.__table__.c
-posts_t, units_t, users_t, districts_t = Post.__table__, Unit.__table__, User.__table__, District.__table__
-
-METRICS = ("scanned_minutes", "manual_minutes", "credited_minutes", "hours", "shift_count", "persuasions",
-           "questionnaires", "volunteers", "pending_shift_count", "pending_minutes")
-
-
-@dataclass(frozen=True)
-class Filters:
-    unit_id: int | None = None
-    district_id: int | None = None
-    post_id: int | None = None
-    source: str | None = None  # scan | manual | leader (a post leader's check-in from a card)
-
-    def as_dict(self) -> dict:
-        return {"unit_id": self.unit_id, "district_id": self.district_id, "post_id": self.post_id,
-                "source": self.source}
+posts_t, units_t, districts_t = Post.__table__, Unit.__table__, District.__table__
 
 
 @dataclass
@@ -89,115 +75,25 @@ def period(first: date | None, last: date | None, today: date) -> tuple[date, da
     return first, last
 
 
-def check_filters(caller: Caller, filters: Filters) -> None:
-    """A filter naming a unit, district or post outside the caller's scope is 404, like any row."""
-    checks = (
-        (filters.unit_id, units_t.c.id, permissions.unit_filter(caller), "单位"),
-        (filters.district_id, districts_t.c.id, permissions.district_filter(caller), "片区"),
-        (filters.post_id, posts_t.c.id, permissions.post_filter(caller), "岗位"),
-    )
-    for value, column, scope, what in checks:
-        if value is None:
-            continue
-        found = db.session.execute(sa.select(column).where(column == value, scope)).first()
-        if found is None:
-            raise NotFound(f"找不到该{what}")
-
-
-def shift_conditions(caller: Caller, first: date, last: date, filters: Filters) -> list:
-    """The period, the caller's scope and the filters, as conditions on the shifts table."""
-    conditions = [s.local_date >= first, s.local_date <= last, permissions.shift_filter(caller)]
-    if filters.unit_id is not None:
-        conditions.append(s.unit_id == filters.unit_id)
-    if filters.post_id is not None:
-        conditions.append(s.post_id == filters.post_id)
-    if filters.source is not None:
-        conditions.append(s.source == filters.source)
-    if filters.district_id is not None:
-        conditions.append(s.post_id.in_(
-            sa.select(posts_t.c.id).where(posts_t.c.district_id == filters.district_id)))
-    return conditions
-
-
-# --- aggregates ------------------------------------------------------------------------
-
-# Every report reads only finished shifts that are counted or pending; within those,
-# "counted" is simply "not pending", one comparison per row instead of three.
-_FINISHED = rules.finished(Shift.__table__)
-_NOT_REJECTED = s.review_state.in_((*rules.COUNTED_REVIEW_STATES, "pending"))
-_PENDING = s.review_state == "pending"
-_COUNTED = s.review_state != "pending"
-ADDITIVE = ("scanned_minutes", "manual_minutes", "shift_count", "persuasions", "questionnaires", "pending_shift_count",
-            "pending_minutes")
-
-
-def _metric_columns(*, distinct_volunteers: bool = True) -> list:
-    """Aggregates over the rows of ``_FINISHED AND _NOT_REJECTED``."""
-
-    def total(condition, value):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, value), else_=0)), 0)
-
-    columns = [
-        total(sa.and_(_COUNTED, s.source.in_(("scan", "leader"))), s.credited_minutes).label("scanned_minutes"),
-        total(sa.and_(_COUNTED, s.source.not_in(("scan", "leader"))), s.credited_minutes).label("manual_minutes"),
-        total(_COUNTED, 1).label("shift_count"),
-        total(_COUNTED, s.persuasions).label("persuasions"),
-        total(_COUNTED, s.questionnaires).label("questionnaires"),
-        total(_PENDING, 1).label("pending_shift_count"),
-        total(_PENDING, s.credited_minutes).label("pending_minutes"),
-    ]
-    if distinct_volunteers:
-        columns.append(sa.func.count(sa.distinct(sa.case((_COUNTED, s.volunteer_id)))).label("volunteers"))
-    return columns
-
-
-def _figures(row) -> dict:
-    """The flat numbers of one row (JSON numbers, hours with two decimals)."""
-
-    def get(name):
-        return int(getattr(row, name, 0) or 0) if row is not None else 0
-
-    scanned, manual = get("scanned_minutes"), get("manual_minutes")
-    return {
-        "scanned_minutes": scanned,
-        "manual_minutes": manual,
-        "credited_minutes": scanned + manual,
-        "hours": rules.as_hours(scanned + manual),
-        "shift_count": get("shift_count"),
-        "persuasions": get("persuasions"),
-        "questionnaires": get("questionnaires"),
-        "volunteers": get("volunteers"),
-        "pending_shift_count": get("pending_shift_count"),
-        "pending_minutes": get("pending_minutes"),
-    }
-
-
-def _as_totals(sums: dict, volunteers: int) -> dict:
-    credited = sums["scanned_minutes"] + sums["manual_minutes"]
-    return {"key": None, "name": "合计", "scanned_minutes": sums["scanned_minutes"],
-            "manual_minutes": sums["manual_minutes"], "credited_minutes": credited,
-            "hours": rules.as_hours(credited), "shift_count": sums["shift_count"],
-            "persuasions": sums["persuasions"], "questionnaires": sums["questionnaires"], "volunteers": volunteers,
-            "pending_shift_count": sums["pending_shift_count"], "pending_minutes": sums["pending_minutes"]}
-
-
-def totals(caller: Caller, first: date, last: date, filters: Filters) -> dict:
-    """The report's totals straight from the database."""
-    conditions = shift_conditions(caller, first, last, filters)
-    row = db.session.execute(
-        sa.select(*_metric_columns()).where(_FINISHED, _NOT_REJECTED, *conditions)).first()
-    return {"key": None, "name": "合计", **_figures(row)}
-
-
-def _counted_volunteers(caller: Caller, first: date, last: date, filters: Filters) -> int:
-    """Distinct volunteers with counted hours: the one total that rows cannot be summed into."""
-    return db.session.execute(sa.select(sa.func.count(sa.distinct(s.volunteer_id))).where(
-        _FINISHED, s.review_state.in_(rules.COUNTED_REVIEW_STATES),
+def _grouped(caller: Caller, key, first: date, last: date, filters: Filters, source=None) -> tuple[dict, int]:
+    """The figures by ``key``, and the distinct volunteers with counted hours over all of them
+    (the one total the rows cannot be summed into). Two statements, each one pass over the
+    period on the date-first covering index: counting the distinct people inside the grouped
+    pass (per key and volunteer first, then per key and over everything) costs more than a
+    second pass does."""
+    conditions = [FINISHED, NOT_REJECTED, *shift_conditions(caller, first, last, filters)]
+    query = sa.select(key.label("key"), *metric_columns()).where(*conditions).group_by(key)
+    if source is not None:
+        query = query.select_from(source)
+    found = {row.key: row for row in db.session.execute(query)}
+    volunteers = db.session.execute(sa.select(sa.func.count(sa.distinct(s.volunteer_id))).where(
+        FINISHED, s.review_state.in_(COUNTED_REVIEW_STATES),
         *shift_conditions(caller, first, last, filters))).scalar_one()
+    return found, volunteers
 
 
 def _summed(rows: list[dict], volunteers: int) -> dict:
-    return _as_totals({name: sum(r[name] for r in rows) for name in ADDITIVE}, volunteers)
+    return as_totals({name: sum(r[name] for r in rows) for name in ADDITIVE}, volunteers)
 
 
 def hours(caller: Caller, group_by: str, first: date, last: date, filters: Filters) -> HoursReport:
@@ -210,35 +106,32 @@ def hours(caller: Caller, group_by: str, first: date, last: date, filters: Filte
         raise ValidationError(f"group_by 只能是 {'、'.join(GROUPINGS)} 之一", field="group_by")
     check_filters(caller, filters)
     if group_by == "volunteer":
-        stream = _VolunteerRows(caller, first, last, filters)
+        stream = VolunteerRows(caller, first, last, filters)
         return HoursReport(first, last, group_by, filters, stream, stream.totals,
                            ("volunteer_id", "unit", "phone", "star_level"))
     if group_by in ("day", "week", "month"):
-        rows, extra = _by_period(caller, group_by, first, last, filters), ()
+        (rows, volunteers), extra = _by_period(caller, group_by, first, last, filters), ()
     else:
-        rows = _by_entity(caller, group_by, first, last, filters)
+        rows, volunteers = _by_entity(caller, group_by, first, last, filters)
         extra = ("code", "district") if group_by == "post" else ()
-    summed = _summed(rows, _counted_volunteers(caller, first, last, filters))
+    summed = _summed(rows, volunteers)
     return HoursReport(first, last, group_by, filters, rows, lambda: summed, extra)
 
 
 # --- unit, post, district -----------------------------------------------------------------
 
 
-def _by_entity(caller: Caller, group_by: str, first: date, last: date, filters: Filters) -> list[dict]:
+def _by_entity(caller: Caller, group_by: str, first: date, last: date, filters: Filters) -> tuple[list[dict], int]:
     key = {"unit": s.unit_id, "post": s.post_id, "district": posts_t.c.district_id}[group_by]
-    query = sa.select(key.label("key"), *_metric_columns()).where(
-        _FINISHED, _NOT_REJECTED, *shift_conditions(caller, first, last, filters)).group_by(key)
-    if group_by == "district":
-        query = query.select_from(Shift.__table__.join(posts_t, posts_t.c.id == s.post_id))
-    found = {row.key: row for row in db.session.execute(query)}
+    source = Shift.__table__.join(posts_t, posts_t.c.id == s.post_id) if group_by == "district" else None
+    found, volunteers = _grouped(caller, key, first, last, filters, source)
     names = _names(caller, group_by, set(found), filters)
     rows = []
     for key_value in set(found) | set(names):
         name, extra = names.get(key_value, ("（未登记单位）", {}))
-        rows.append({"key": key_value, "name": name, **extra, **_figures(found.get(key_value))})
+        rows.append({"key": key_value, "name": name, **extra, **figures(found.get(key_value))})
     rows.sort(key=lambda r: (r["name"], r["key"] if r["key"] is not None else 0))
-    return rows
+    return rows, volunteers
 
 
 def _names(caller: Caller, group_by: str, keys: set, filters: Filters) -> dict:
@@ -277,91 +170,15 @@ def _bucket(group_by: str):
     return sa.func.date(s.local_date, "weekday 0", "-6 days")  # the Monday on or before
 
 
-def _by_period(caller: Caller, group_by: str, first: date, last: date, filters: Filters) -> list[dict]:
-    bucket = _bucket(group_by)
-    query = sa.select(bucket.label("bucket"), *_metric_columns()).where(
-        _FINISHED, _NOT_REJECTED, *shift_conditions(caller, first, last, filters)).group_by(bucket)
+def _by_period(caller: Caller, group_by: str, first: date, last: date, filters: Filters) -> tuple[list[dict], int]:
+    grouped, volunteers = _grouped(caller, _bucket(group_by), first, last, filters)
     found = {}
-    for row in db.session.execute(query):
-        key = str(row.bucket) if group_by == "month" else periods.as_date(row.bucket)
+    for bucket, row in grouped.items():
+        key = str(bucket) if group_by == "month" else periods.as_date(bucket)
         found[key] = row
     rows = []
     for key, start, end in periods.buckets(group_by, first, last):
         lookup = start if group_by == "day" else key  # weeks by their Monday, months by "YYYY-MM"
         rows.append({"key": periods.bucket_key(group_by, key, start), "name": periods.bucket_name(group_by, start, end),
-                     "from": start.isoformat(), "to": end.isoformat(), **_figures(found.get(lookup))})
-    return rows
-
-
-# --- volunteer -----------------------------------------------------------------------------
-
-
-def _people_in_scope(caller: Caller, filters: Filters):
-    """Registered, active volunteers who should appear even with zero hours."""
-    condition = sa.and_(users_t.c.registered_at.isnot(None), users_t.c.status == "active",
-                        permissions.volunteer_filter(caller))
-    if filters.unit_id is not None:
-        condition = sa.and_(condition, users_t.c.unit_id == filters.unit_id)
-    return condition
-
-
-class _VolunteerRows:
-    """One row per volunteer, streamed from the cursor, adding up the totals on the way.
-
-    Two grouped passes, joined to the people: the period's figures (date index),
-    and lifetime minutes behind the star level (volunteer-first covering index,
-    read in volunteer order, no sort).
-    """
-
-    def __init__(self, caller: Caller, first: date, last: date, filters: Filters) -> None:
-        self.caller, self.first, self.last, self.filters = caller, first, last, filters
-        self.sums = dict.fromkeys(ADDITIVE, 0)
-        self.volunteers = 0
-        self.finished = False
-
-    def totals(self) -> dict:
-        if not self.finished:  # rows not read (yet): ask the database
-            return totals(self.caller, self.first, self.last, self.filters)
-        return _as_totals(self.sums, self.volunteers)
-
-    def __iter__(self) -> Iterator[dict]:
-        self.sums, self.volunteers, self.finished = dict.fromkeys(ADDITIVE, 0), 0, False
-        full_phone = permissions.sees_full_phone(self.caller)
-        result = db.session.execute(self._query().execution_options(yield_per=2000))
-        for row in result:
-            figures = _figures(row if row.vid is not None else None)
-            figures["volunteers"] = 1 if figures["shift_count"] else 0
-            for name in ADDITIVE:
-                self.sums[name] += figures[name]
-            self.volunteers += figures["volunteers"]
-            yield {
-                "key": row.id, "name": row.name, "volunteer_id": row.id, "unit": row.unit_name,
-                "phone": row.phone if full_phone else mask_phone(row.phone),
-                "star_level": rules.star_level(int(row.lifetime or 0)),
-                **figures,
-            }
-        self.finished = True
-
-    def _query(self):
-        caller, filters = self.caller, self.filters
-        in_period = [_FINISHED, _NOT_REJECTED, *shift_conditions(caller, self.first, self.last, filters)]
-        period = (sa.select(s.volunteer_id.label("vid"), *_metric_columns(distinct_volunteers=False))
-                  .where(*in_period).group_by(s.volunteer_id).subquery("period"))
-        lifetime = sa.select(s.volunteer_id.label("lid"), sa.func.sum(s.credited_minutes).label("lifetime")).where(
-            _FINISHED, s.review_state.in_(rules.COUNTED_REVIEW_STATES))
-        zero_hours = _people_in_scope(caller, filters)
-        if not (caller.sees_everything and filters == Filters()):
-            # Only the people this report can show: those in scope and those who served in it.
-            people = sa.select(users_t.c.id).where(zero_hours).union(
-                sa.select(s.volunteer_id).where(*in_period))
-            lifetime = lifetime.where(s.volunteer_id.in_(people))
-        lifetime = lifetime.group_by(s.volunteer_id).subquery("lifetime")
-        return (
-            sa.select(users_t.c.id, users_t.c.name, users_t.c.phone, units_t.c.name.label("unit_name"),
-                      period, lifetime.c.lifetime)
-            .select_from(users_t.outerjoin(period, period.c.vid == users_t.c.id)
-                         .outerjoin(lifetime, lifetime.c.lid == users_t.c.id)
-                         .outerjoin(units_t, units_t.c.id == users_t.c.unit_id))
-            .where(sa.or_(period.c.vid.isnot(None), zero_hours))
-            .order_by(units_t.c.name, users_t.c.name, users_t.c.id)
-        )
+                     "from": start.isoformat(), "to": end.isoformat(), **figures(found.get(lookup))})
+    return rows, volunteers
