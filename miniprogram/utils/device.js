@@ -10,15 +10,33 @@ function cancelled(err) {
   return !!(err && /cancel/.test(err.errMsg || err.message || ''))
 }
 
+function takePhoto() {
+  return promisify('chooseMedia', { count: 1, mediaType: ['image'], sourceType: ['camera'], sizeType: ['compressed'] })
+    .then((res) => res.tempFiles[0])
+}
+
+// A photo from the camera as evidence, or why there is none: null when the volunteer cancelled,
+// { error } (plain Chinese) when the camera was refused or the photo is over maxMb.
+async function evidencePhoto(maxMb) {
+  let photo
+  try {
+    photo = await takePhoto()
+  } catch (err) {
+    return cancelled(err) ? null : { error: '没有拍到照片，请允许使用相机后重试' }
+  }
+  if (maxMb && photo.size && photo.size > maxMb * 1024 * 1024) return { error: `照片超过 ${maxMb} MB，请重新拍一张` }
+  return { photo }
+}
+
 module.exports = {
   cancelled,
+  evidencePhoto,
   // The camera only: a poster on the wall, not a picture of one in the album.
   scanCode: () => promisify('scanCode', { onlyFromCamera: true, scanType: ['qrCode'] }).then((res) => res.result),
   // GCJ-02, the system the backend's posts use.
   location: () => promisify('getLocation', { type: 'gcj02', isHighAccuracy: true, highAccuracyExpireTime: 4000 })
     .then((res) => ({ latitude: res.latitude, longitude: res.longitude, accuracy: res.accuracy })),
-  takePhoto: () => promisify('chooseMedia', { count: 1, mediaType: ['image'], sourceType: ['camera'], sizeType: ['compressed'] })
-    .then((res) => res.tempFiles[0]),
+  takePhoto,
   navigate: (url) => promisify('navigateTo', { url }),
   relaunch: (url) => promisify('reLaunch', { url }),
   openDocument: (filePath) => promisify('openDocument', { filePath, fileType: 'pdf', showMenu: true }),

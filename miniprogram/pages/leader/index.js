@@ -2,6 +2,7 @@
 // scanning their printed cards one after another (or picking them from the slot's roster),
 // with one group photo, and reads each card's result in plain Chinese.
 const api = require('../../utils/api')
+const config = require('../../config')
 const a11y = require('../../utils/a11y')
 const device = require('../../utils/device')
 const errors = require('../../utils/errors')
@@ -113,13 +114,13 @@ Component({
     },
 
     async onTakePhoto() {
-      let photo
-      try {
-        photo = await device.takePhoto()
-      } catch (err) {
-        if (!device.cancelled(err)) this.setData({ message: { kind: 'error', text: '没有拍到照片，请允许使用相机后重试' } })
+      const taken = await device.evidencePhoto(config.PHOTO_MAX_MB)
+      if (!taken) return
+      if (taken.error) {
+        this.setData({ message: { kind: 'error', text: taken.error } })
         return
       }
+      const photo = taken.photo
       this.setData({ photo: { state: 'uploading', id: null } })
       try {
         const uploaded = await api.upload('uploadPhoto', {

@@ -47,17 +47,13 @@ Component({
     },
 
     async onTakePhoto() {
-      let photo
-      try {
-        photo = await device.takePhoto()
-      } catch (err) {
-        if (!device.cancelled(err)) this.setData({ message: { kind: 'error', text: '没有拍到照片，请允许使用相机后重试' } })
+      const taken = await device.evidencePhoto(config.PHOTO_MAX_MB)
+      if (!taken) return
+      if (taken.error) {
+        this.setData({ message: { kind: 'error', text: taken.error } })
         return
       }
-      if (photo.size && photo.size > config.PHOTO_MAX_MB * 1024 * 1024) {
-        this.setData({ message: { kind: 'error', text: `照片超过 ${config.PHOTO_MAX_MB} MB，请重新拍一张` } })
-        return
-      }
+      const photo = taken.photo
       const upload = { key: `${Date.now()}-${this.data.uploads.length}`, path: photo.tempFilePath, state: 'uploading', error: '' }
       this.setData({ uploads: this.data.uploads.concat([upload]) })
       await this.send(upload.key)
