@@ -52,6 +52,9 @@ LIMITS = {
 }
 # Searches count only when they search: listing a unit's volunteers is not a lookup by name.
 ONLY_WHEN_SEARCHING = {"console_api.list_volunteers"}
+# The console's sign-in page counts only the sign-ins sent from it: a county office behind one
+# address opening the page eleven times a minute is no password guessing.
+ONLY_WHEN_POSTED = {"console.login"}
 
 
 class RateLimited(ApiError):
@@ -140,10 +143,12 @@ class Limiter:
         raise RateLimited(retry_after=max(1, math.ceil(reset_at - time.time())))
 
 
-def _limited(view, limiter: Limiter, setting: str, key_of, only_when_searching: bool):
+def _limited(view, limiter: Limiter, setting: str, key_of, only_when_searching: bool, only_when_posted: bool):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        if not (only_when_searching and not (request.args.get("q") or "").strip()):
+        exempt = ((only_when_searching and not (request.args.get("q") or "").strip())
+                  or (only_when_posted and request.method != "POST"))
+        if not exempt:
             limiter.check(setting, key_of())
         return view(*args, **kwargs)
 
@@ -162,5 +167,5 @@ def init_app(app: Flask) -> Limiter | None:
             continue
         app.view_functions[endpoint] = _limited(view, limiter, setting,
                                                 _user_or_address if key == "user" else _address,
-                                                endpoint in ONLY_WHEN_SEARCHING)
+                                                endpoint in ONLY_WHEN_SEARCHING, endpoint in ONLY_WHEN_POSTED)
     return limiter

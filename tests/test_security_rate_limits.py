@@ -27,6 +27,16 @@ def test_console_login_is_limited_per_address_with_retry_after(client, county):
     assert res.get_json()["error"]["code"] == "RATE_LIMITED" and int(res.headers["Retry-After"]) > 0
 
 
+def test_opening_the_sign_in_page_is_not_counted_as_a_sign_in(client, county):
+    # A county office behind one address opens the page many times a minute; only sign-ins count.
+    assert [client.get("/console/login").status_code for _ in range(15)] == [200] * 15
+    from tests.test_console_pages import csrf_of
+    token = csrf_of(client.get("/console/login").get_data(as_text=True))
+    codes = [client.post("/console/login", data={"username": f"n{i}", "password": "x", "csrf_token": token}).status_code
+             for i in range(11)]
+    assert 429 not in codes[:10] and codes[10] == 429
+
+
 def test_failed_uploads_count_toward_the_upload_limit(make_app):
     app = make_app(RATE_LIMIT_UPLOADS="3 per hour")
     with app.app_context():
