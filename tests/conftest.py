@@ -29,19 +29,6 @@ def _is_postgres() -> bool:
     return TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
 
 
-def pytest_collection_modifyitems(config, items):
-    """The browser tests (headless Chromium: layout at two sizes, accessibility, the console's
-    script, stories through the pages) check what a page shows, and the services under the
-    pages are tested on both databases through their APIs: they run once, in the SQLite run,
-    which keeps the two runs of .ci/run side by side within CI's time."""
-    if not _is_postgres():
-        return
-    skip = pytest.mark.skip(reason="a browser test: run once, with SQLite (it checks the page, not the database)")
-    for item in items:
-        if "chromium" in getattr(item, "fixturenames", ()):
-            item.add_marker(skip)
-
-
 def _base_config(database_url: str, wechat_base: str, instance: str) -> dict:
     return {
         "TESTING": True,
