@@ -58,10 +58,9 @@ def login_wechat(openid: str, now: datetime) -> User:
     return user
 
 
-def register(user_id: int, name, phone, unit_id, now: datetime, *,
-             privacy_version: str | None = None) -> tuple[User, bool]:
-    """Record the volunteer's real name, mobile and unit, and their consent to the privacy
-    notice (the view checked its version); returns (user, first_time)."""
+def volunteer_fields(name, phone, unit_id) -> tuple[str, str]:
+    """A volunteer's name and mobile, trimmed and checked, and their unit checked to exist;
+    the same rules whether they register themselves or a coordinator adds them."""
     name = name.strip() if isinstance(name, str) else ""
     if not 1 <= len(name) <= 50:
         raise ValidationError("请填写姓名（1 至 50 个字）", field="name")
@@ -71,6 +70,14 @@ def register(user_id: int, name, phone, unit_id, now: datetime, *,
         raise ValidationError("请填写 11 位中国大陆手机号", field="phone")
     if isinstance(unit_id, bool) or not isinstance(unit_id, int) or db.session.get(Unit, unit_id) is None:
         raise ValidationError("请选择所在单位", field="unit_id")
+    return name, phone
+
+
+def register(user_id: int, name, phone, unit_id, now: datetime, *,
+             privacy_version: str | None = None) -> tuple[User, bool]:
+    """Record the volunteer's real name, mobile and unit, and their consent to the privacy
+    notice (the view checked its version); returns (user, first_time)."""
+    name, phone = volunteer_fields(name, phone, unit_id)
     user = db.session.get(User, user_id)
     first_time = user.registered_at is None
     listed = _listed(phone) if first_time else None

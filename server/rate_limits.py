@@ -50,11 +50,13 @@ LIMITS = {
     "console_api.list_volunteers": ("RATE_LIMIT_SEARCH", "user"),
     "console_api.import_slots": ("RATE_LIMIT_ROSTER_IMPORT", "user"),
 }
-# Searches count only when they search: listing a unit's volunteers is not a lookup by name.
-ONLY_WHEN_SEARCHING = {"console_api.list_volunteers"}
-# The console's sign-in page counts only the sign-ins sent from it: a county office behind one
-# address opening the page eleven times a minute is no password guessing.
-ONLY_WHEN_POSTED = {"console.login"}
+# Requests of these endpoints count only when they do the costly work: a volunteer list is not
+# a lookup by name until it searches, and opening the sign-in page (an office behind one address
+# may open it many times a minute) is no sign-in.
+COUNTS_ONLY_WHEN = {
+    "console_api.list_volunteers": lambda: bool((request.args.get("q") or "").strip()),
+    "console.login": lambda: request.method == "POST",
+}
 
 
 class RateLimited(ApiError):
@@ -143,12 +145,10 @@ class Limiter:
         raise RateLimited(retry_after=max(1, math.ceil(reset_at - time.time())))
 
 
-def _limited(view, limiter: Limiter, setting: str, key_of, only_when_searching: bool, only_when_posted: bool):
+def _limited(view, limiter: Limiter, setting: str, key_of, counts=None):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        exempt = ((only_when_searching and not (request.args.get("q") or "").strip())
-                  or (only_when_posted and request.method != "POST"))
-        if not exempt:
+        if counts is None or counts():
             limiter.check(setting, key_of())
         return view(*args, **kwargs)
 
@@ -167,5 +167,5 @@ def init_app(app: Flask) -> Limiter | None:
             continue
         app.view_functions[endpoint] = _limited(view, limiter, setting,
                                                 _user_or_address if key == "user" else _address,
-                                                endpoint in ONLY_WHEN_SEARCHING, endpoint in ONLY_WHEN_POSTED)
+                                                COUNTS_ONLY_WHEN.get(endpoint))
     return limiter

@@ -15,17 +15,21 @@ function takePhoto() {
     .then((res) => res.tempFiles[0])
 }
 
-// A photo from the camera as evidence, or why there is none: null when the volunteer cancelled,
-// { error } (plain Chinese) when the camera was refused or the photo is over maxMb.
-async function evidencePhoto(maxMb) {
+// A photo from the camera as evidence, or null: cancelled (nothing said), or the camera refused
+// or the photo over maxMb, said in plain Chinese through refused(text).
+async function evidencePhoto(maxMb, refused) {
   let photo
   try {
     photo = await takePhoto()
   } catch (err) {
-    return cancelled(err) ? null : { error: '没有拍到照片，请允许使用相机后重试' }
+    if (!cancelled(err)) refused('没有拍到照片，请允许使用相机后重试')
+    return null
   }
-  if (maxMb && photo.size && photo.size > maxMb * 1024 * 1024) return { error: `照片超过 ${maxMb} MB，请重新拍一张` }
-  return { photo }
+  if (maxMb && photo.size && photo.size > maxMb * 1024 * 1024) {
+    refused(`照片超过 ${maxMb} MB，请重新拍一张`)
+    return null
+  }
+  return photo
 }
 
 module.exports = {

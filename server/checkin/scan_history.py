@@ -19,11 +19,12 @@ shifts_t = Shift.__table__
 c = shifts_t.c
 
 # ix_shifts_volunteer_started: the newest shift with a scanned start (manual shifts have none).
-_LATEST_SCANNED = Prepared(
+_LATEST = (
     sa.select(c.started_at, c.start_lat, c.start_lng, c.start_accuracy,
               c.ended_at, c.end_lat, c.end_lng, c.end_accuracy)
     .where(c.volunteer_id == sa.bindparam("volunteer_id"), c.start_lat.is_not(None))
-    .order_by(c.started_at.desc(), c.id.desc()).limit(1))
+    .order_by(c.started_at.desc(), c.id.desc()).limit(1)
+    .subquery("latest"))
 
 
 def seen_on_another_day(point, day):
@@ -38,9 +39,6 @@ def seen_on_another_day(point, day):
                     (seen.c.start_point, seen.c.end_point)))
 
 
-_POINT_SEEN = Prepared(sa.select(seen_on_another_day(sa.bindparam("point", type_=sa.BigInteger),
-                                                     sa.bindparam("local_date", type_=sa.Date)).label("seen")))
-_LATEST = _LATEST_SCANNED.statement.subquery("latest")
 # One row whether or not the volunteer scanned before: the point check, and the latest scan if any.
 _START_HISTORY = Prepared(
     sa.select(seen_on_another_day(sa.bindparam("point", type_=sa.BigInteger),
@@ -49,7 +47,7 @@ _START_HISTORY = Prepared(
 
 
 def _fix(row) -> signals.Fix | None:
-    if row is None or row["start_lat"] is None:
+    if row["start_lat"] is None:  # no scanned shift before (the outer join's empty side)
         return None
     if row["end_lat"] is not None:
         return signals.Fix(row["end_lat"], row["end_lng"], row["end_accuracy"], row["ended_at"])
@@ -57,19 +55,8 @@ def _fix(row) -> signals.Fix | None:
 
 
 def start_history(volunteer_id: int, point: int, local_date: date) -> tuple[signals.Fix | None, bool]:
-    """What a scan-in's signals need, in one statement: ``previous_fix`` and
-    ``point_seen_on_another_day``."""
+    """What a scan-in's signals need, in one statement: the volunteer's last scanned position
+    (the end of the latest shift, or its start while it is open or was closed without an end
+    scan), and whether anyone scanned at the same point (to 6 decimals) on another day."""
     row = _START_HISTORY.first({"volunteer_id": volunteer_id, "point": point, "local_date": local_date})
     return _fix(row), bool(row["seen"])
-
-
-def previous_fix(volunteer_id: int) -> signals.Fix | None:
-    """The volunteer's last scanned position: the end of the latest shift, or its start while
-    it is open (or was closed without an end scan)."""
-    return _fix(_LATEST_SCANNED.first({"volunteer_id": volunteer_id}))
-
-
-def point_seen_on_another_day(point: int, local_date: date) -> bool:
-    """Anyone's scan, start or end, at the same point to 6 decimals (location_signals.point_key)
-    on another day."""
-    return bool(_POINT_SEEN.first({"point": point, "local_date": local_date})["seen"])

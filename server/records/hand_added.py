@@ -13,27 +13,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from server import audit, permissions, textsafety
-from server.accounts import PHONE_RE
+from server import accounts, audit, permissions
 from server.callers import Caller
 from server.db import db
-from server.errors import Conflict, Forbidden, ValidationError
-from server.models import Unit, User
+from server.errors import Conflict, Forbidden
+from server.models import User
 
 
 def add(caller: Caller | None, *, name, phone, unit_id, now: datetime) -> int:
     """The new volunteer's id. A unit coordinator adds to their own unit; admins to any."""
     if caller is not None and not permissions.may_import_volunteers(caller):
         raise Forbidden("只有单位协调员和管理员可以添加志愿者", code="FORBIDDEN")
-    name = name.strip() if isinstance(name, str) else ""
-    if not 1 <= len(name) <= 50:
-        raise ValidationError("请填写姓名（1 至 50 个字）", field="name")
-    textsafety.refuse_controls(name, "name", "姓名")
-    phone = phone.strip() if isinstance(phone, str) else ""
-    if not PHONE_RE.match(phone):
-        raise ValidationError("请填写 11 位中国大陆手机号", field="phone")
-    if isinstance(unit_id, bool) or not isinstance(unit_id, int) or db.session.get(Unit, unit_id) is None:
-        raise ValidationError("请选择所在单位", field="unit_id")
+    name, phone = accounts.volunteer_fields(name, phone, unit_id)
     if caller is not None and caller.role == "coordinator" and caller.scope_unit_id != unit_id:
         raise Forbidden("单位协调员只能添加本单位的志愿者", code="FORBIDDEN")
     if db.session.execute(sa.select(User.id).where(User.phone == phone)).first() is not None:

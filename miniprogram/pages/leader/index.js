@@ -114,13 +114,9 @@ Component({
     },
 
     async onTakePhoto() {
-      const taken = await device.evidencePhoto(config.PHOTO_MAX_MB)
-      if (!taken) return
-      if (taken.error) {
-        this.setData({ message: { kind: 'error', text: taken.error } })
-        return
-      }
-      const photo = taken.photo
+      const photo = await device.evidencePhoto(config.PHOTO_MAX_MB,
+        (text) => this.setData({ message: { kind: 'error', text } }))
+      if (!photo) return
       this.setData({ photo: { state: 'uploading', id: null } })
       try {
         const uploaded = await api.upload('uploadPhoto', {

@@ -84,13 +84,9 @@ Component({
     },
 
     async onTakePhoto() {
-      const taken = await device.evidencePhoto(config.PHOTO_MAX_MB)
-      if (!taken) return
-      if (taken.error) {
-        this.setData({ message: { kind: 'error', text: taken.error } })
-        return
-      }
-      const photo = taken.photo
+      const photo = await device.evidencePhoto(config.PHOTO_MAX_MB,
+        (text) => this.setData({ message: { kind: 'error', text } }))
+      if (!photo) return
       const entry = uploads.entry(photo.tempFilePath)
       this.setData({ uploads: this.data.uploads.concat([entry]), message: null })
       this.updateCanAdd()

@@ -57,13 +57,9 @@ Component({
 
     async onTakePhoto() {
       if (this.data.photos.length >= this.data.maxPhotos) return
-      const taken = await device.evidencePhoto(config.PHOTO_MAX_MB)
-      if (!taken) return
-      if (taken.error) {
-        this.setData({ message: { kind: 'error', text: taken.error } })
-        return
-      }
-      const photo = taken.photo
+      const photo = await device.evidencePhoto(config.PHOTO_MAX_MB,
+        (text) => this.setData({ message: { kind: 'error', text } }))
+      if (!photo) return
       this.setData({ photos: this.data.photos.concat([{ key: `${Date.now()}-${this.data.photos.length}`, path: photo.tempFilePath }]), message: null })
     },
     onRemovePhoto(e) {

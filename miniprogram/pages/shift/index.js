@@ -47,13 +47,9 @@ Component({
     },
 
     async onTakePhoto() {
-      const taken = await device.evidencePhoto(config.PHOTO_MAX_MB)
-      if (!taken) return
-      if (taken.error) {
-        this.setData({ message: { kind: 'error', text: taken.error } })
-        return
-      }
-      const photo = taken.photo
+      const photo = await device.evidencePhoto(config.PHOTO_MAX_MB,
+        (text) => this.setData({ message: { kind: 'error', text } }))
+      if (!photo) return
       const upload = { key: `${Date.now()}-${this.data.uploads.length}`, path: photo.tempFilePath, state: 'uploading', error: '' }
       this.setData({ uploads: this.data.uploads.concat([upload]) })
       await this.send(upload.key)
