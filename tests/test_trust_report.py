@@ -81,3 +81,19 @@ def test_the_weekly_bulletin_has_a_trust_line_per_unit(client, county, month):
     text = [content for kind, content in bulletin.lines(data) if kind == "item"]
     assert f"{county.unit_a.name}：扫码上岗 5 人次，存疑 2 人次（40.0%），主要为位置与岗位坐标完全一致" in text
     assert f"{county.unit_b.name}：扫码上岗 4 人次，存疑 1 人次（25.0%），主要为抽查未回复" in text
+
+
+def test_a_shift_still_open_and_one_already_reviewed_keep_their_signs(client, county, month):
+    """A flagged shift stays flagged in the rates after a coordinator approves it (approval is a
+    decision about the hours, not the signal), and a flagged shift still open counts as well;
+    a voided one does not count at all."""
+    keen = month["keen"]
+    add_shift(keen, county.post_east, datetime(2026, 11, 20, 8), 60, flags=["location_jump"], review_state="approved")
+    add_shift(keen, county.post_east, datetime(2026, 11, 21, 8), 60, flags=["no_start_photo"], review_state="pending",
+              status="open")
+    add_shift(keen, county.post_east, datetime(2026, 11, 22, 8), 60, flags=["location_static"], review_state="pending",
+              status="voided")
+    body = get(client, factories.console_user("leader"), month="2026-11").get_json()
+    assert (body["totals"]["shifts"], body["totals"]["flagged"]) == (11, 5)
+    row = next(v for v in body["volunteers"] if v["name"] == "李勤")
+    assert (row["shifts"], row["flagged"], row["by_flag"]) == (4, 2, {"location_jump": 1, "no_start_photo": 1})

@@ -367,8 +367,10 @@ def _group_photos_of(shift_condition, shift_ids: list[int]) -> list[tuple[int, d
     rows = db.session.execute(
         sa.select(groups_t.c.shift_id.label("member_shift_id"), photos_t)
         .join(photos_t, photos_t.c.id == groups_t.c.photo_id)
-        .where(groups_t.c.shift_id.in_(shift_ids),
-               groups_t.c.shift_id.in_(sa.select(shifts_t.c.id).where(shift_condition)))).mappings()
+        # A join, not "IN (SELECT id FROM shifts WHERE scope)": for a county-wide caller that
+        # subquery is every shift there is (185 ms on a county-year before this join).
+        .join(shifts_t, shifts_t.c.id == groups_t.c.shift_id)
+        .where(groups_t.c.shift_id.in_(shift_ids), shift_condition)).mappings()
     return [(row["member_shift_id"], {k: v for k, v in row.items() if k != "member_shift_id"}) for row in rows]
 
 
