@@ -125,3 +125,12 @@ def test_the_command_line_adds_a_volunteer_without_wechat(app, county):
     code, out = cli(app, "volunteers", "add", "--name", "李阿姨", "--phone", "13900001111",
                     "--unit", str(county.unit_a.id))
     assert code == 1 and out["error"]["code"] == "PHONE_TAKEN"
+
+
+def test_a_leader_who_erases_their_account_is_no_longer_listed_as_the_posts_leader(client, county):
+    coordinator = headers(factories.console_user("coordinator", district_=county.east))
+    volunteer = factories.volunteer(county.unit_b, name="陈岗长")
+    assert client.post(leaders_url(county.post_east), headers=coordinator,
+                       json={"volunteer_id": volunteer.id}).status_code == 201
+    assert client.delete("/api/mp/v1/me", headers=headers(volunteer)).status_code == 204
+    assert client.get(leaders_url(county.post_east), headers=coordinator).get_json()["items"] == []

@@ -24,7 +24,7 @@ from server.db import db
 from server.evidence import photo_urls
 from server.errors import Conflict
 from server.evidence.storage import StorageNotFound, photo_key, thumb_key
-from server.models import (Certificate, CorrectionRequest, Photo, PrivacyConsent, ReminderConsent, Shift,
+from server.models import (Certificate, CorrectionRequest, Photo, PostLeader, PrivacyConsent, ReminderConsent, Shift,
                            SlotAssignment, SpotCheckTask, User)
 
 # Three decimals of a degree: about 110 m north-south, 100 m east-west at the county's latitude.
@@ -89,6 +89,8 @@ def erase(user_id: int, store, now: datetime) -> int:
     db.session.execute(sa.delete(ReminderConsent).where(ReminderConsent.volunteer_id == user_id))
     db.session.execute(sa.delete(SlotAssignment).where(SlotAssignment.volunteer_id == user_id,
                                                        SlotAssignment.starts_at > now))
+    # A post leader no longer exists to lead: the post's page would list a leader without a name.
+    db.session.execute(sa.delete(PostLeader).where(PostLeader.volunteer_id == user_id))
     user.name = user.phone = None
     user.openid = f"{ERASED_PREFIX}{user.id}"
     user.status, user.erased_at = "suspended", now
