@@ -14,18 +14,17 @@ from server import callers
 from server.evidence import photos
 from server.clock import utcnow
 from server.errors import ValidationError
-from server.inputs import form_coordinates, uploaded_photo
+from server.inputs import photo_upload
 from server.models.photos import PHOTO_KINDS
+
 
 @bp.post("/shifts/<int:shift_id>/photos")
 def upload_photo(shift_id: int):
-    data = uploaded_photo()
-    form = request.form
-    kind = (form.get("kind") or "duty").strip()
+    upload = photo_upload()
+    kind = (request.form.get("kind") or "duty").strip()
     if kind not in PHOTO_KINDS:
         raise ValidationError("照片类型只能是 start、duty 或 end", field="kind")
-    latitude, longitude = form_coordinates(form)
-    photo, created = photos.upload(callers.current(), shift_id, data, kind, latitude, longitude,
-                                   utcnow())
+    photo, created = photos.upload(callers.current(), shift_id, upload.data, kind, upload.latitude,
+                                   upload.longitude, utcnow())
     return photo, 201 if created else 200
 
