@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 import time
 
 from flask import Flask, current_app, g, request, session
@@ -85,15 +86,17 @@ class _ProcessWindows:
 
     def __init__(self) -> None:
         self.counts: dict[tuple, tuple[float, int]] = {}
+        self.lock = threading.Lock()  # threads of one process (`flask run`, gthread) count in the same windows
 
     def hit(self, item, *identifiers: str) -> bool:
         key, now = (item.amount, item.get_expiry(), *identifiers), time.time()
-        started, count = self.counts.get(key, (0.0, 0))
-        if now >= started + item.get_expiry():
-            if len(self.counts) > 100_000:  # forget spent windows now and then
-                self.counts = {k: v for k, v in self.counts.items() if now < v[0] + k[1]}
-            started, count = now, 0
-        self.counts[key] = (started, count + 1)
+        with self.lock:
+            started, count = self.counts.get(key, (0.0, 0))
+            if now >= started + item.get_expiry():
+                if len(self.counts) > 100_000:  # forget spent windows now and then
+                    self.counts = {k: v for k, v in self.counts.items() if now < v[0] + k[1]}
+                started, count = now, 0
+            self.counts[key] = (started, count + 1)
         return count + 1 <= item.amount
 
     def reset_time(self, item, *identifiers: str) -> float:
