@@ -152,36 +152,31 @@ def served_by(caller: Caller, volunteer_id: int, first: datetime, end: datetime,
 
 # --- the board: who is on duty this minute --------------------------------------------
 
-_BOARD_STATEMENTS: dict[tuple, Prepared] = {}
-# The board's columns: a shift's row and a slot's row (one per person assigned) in one UNION ALL.
-# kind, id, post, person, unit, start, end, source or note, person's name, unit's name,
-# post code, post name, district, slot date, needed, assignment id, then the latest photo (shifts).
-_KIND, _START, _ID, _ASSIGNMENT = 0, 5, 1, 15
-_SHIFT_ORDER = operator.itemgetter(_START)  # oldest first, as stored (ISO text orders like the times)
-_SLOT_ORDER = operator.itemgetter(_START, _ID, _ASSIGNMENT)
+_BOARD_STATEMENTS: dict[tuple, tuple[Prepared, Prepared]] = {}
+_SHIFT_START = operator.itemgetter(4)  # oldest first, as stored (ISO text orders like the times)
+_SLOT_ORDER = operator.itemgetter(4, 0, 13)  # start, slot, assignment: a slot's rows together
+_new_tuple = tuple.__new__  # PostRef(...) goes through a Python-level __new__
 
 
-def _board_statement(caller: Caller, by_district: bool) -> Prepared:
-    """The board's statement for one caller's scope, compiled once and run on the raw cursor
+def _board_statements(caller: Caller, by_district: bool) -> tuple[Prepared, Prepared]:
+    """The board's two statements for one caller's scope, compiled once and run on the raw cursor
     (server/fastsql.py): SQLAlchemy's per-execution and per-row work cost more than SQLite takes
-    to run it. The key is what permissions read of the caller; times and dates come as parameters."""
+    to run them. The key is what permissions read of the caller; times and dates come as parameters."""
     key = (caller.id, caller.role, caller.unit_id, caller.scope_unit_id, caller.scope_district_id, by_district)
     found = _BOARD_STATEMENTS.get(key)
     if found is None:
         if len(_BOARD_STATEMENTS) >= 256:
             _BOARD_STATEMENTS.clear()
-        found = _BOARD_STATEMENTS[key] = Prepared(_build_board_statement(caller, by_district))
+        on_duty, running = _build_board_statements(caller, by_district)
+        found = _BOARD_STATEMENTS[key] = (Prepared(on_duty), Prepared(running))
     return found
 
 
-def _nulls(*names: str) -> list:
-    return [sa.null().label(name) for name in names]
-
-
-def _build_board_statement(caller: Caller, by_district: bool):
-    """One statement, one round trip: the open shifts with their people, units, posts and latest
-    photo, and the slots running now with their posts and the people assigned. No ORDER BY: the
-    few hundred rows are put in order in Python for less than sorting them costs the database."""
+def _build_board_statements(caller: Caller, by_district: bool) -> tuple:
+    """The open shifts with their people, units, posts and latest photo; the slots running now with
+    their posts and the people assigned. Only the columns the board shows (on SQLite, turning
+    values into Python objects is most of the cost), and no ORDER BY: the few hundred rows are
+    put in order in Python for less than the database's sort costs."""
     now = sa.bindparam("now", type_=shifts_t.c.started_at.type)
     where_post = [posts_t.c.district_id == sa.bindparam("district_id")] if by_district else []
     # The open shifts as a subquery through the (status, start) index: joined to users directly,
@@ -195,94 +190,83 @@ def _build_board_statement(caller: Caller, by_district: bool):
     latest_photo = (sa.select(sa.func.max(photos_t.c.id)).where(photos_t.c.shift_id == s.id)
                     .correlate(shifts_t).scalar_subquery())
     on_duty = (
-        sa.select(sa.literal_column("0").label("kind"), s.id, s.post_id, s.volunteer_id, s.unit_id, s.started_at,
-                  *_nulls("ends_at"), s.source, users_t.c.name.label("person_name"),
-                  units_t.c.name.label("unit_name"), posts_t.c.code, posts_t.c.name.label("post_name"),
-                  posts_t.c.district_id, *_nulls("local_date", "needed", "assignment_id"),
-                  *[photos_t.c[name].label(f"photo_{name}") for name in _PHOTO_KEYS])
+        sa.select(s.id, s.post_id, s.volunteer_id, s.unit_id, fastsql.aware(s.started_at), s.source,
+                  users_t.c.name, units_t.c.name, posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
+                  *(photos_t.c[name] for name in _PHOTO_KEYS))
         .join(users_t, users_t.c.id == s.volunteer_id).join(posts_t, posts_t.c.id == s.post_id)
         .outerjoin(units_t, units_t.c.id == s.unit_id)
         .outerjoin(photos_t, photos_t.c.id == latest_photo)
         .where(s.id.in_(open_now), permissions.shift_filter(caller), *where_post))
     day = slots_t.c.local_date.type
     running = (
-        sa.select(sa.literal_column("1"), slots_t.c.id, slots_t.c.post_id, assign_t.c.volunteer_id,
-                  slots_t.c.unit_id, slots_t.c.starts_at, slots_t.c.ends_at, slots_t.c.note, users_t.c.name,
-                  *_nulls("no_unit_name"), posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
-                  slots_t.c.local_date, slots_t.c.needed, assign_t.c.id,
-                  *_nulls(*(f"no_photo_{name}" for name in _PHOTO_KEYS)))
+        sa.select(slots_t.c.id, slots_t.c.post_id, slots_t.c.unit_id, slots_t.c.local_date,
+                  fastsql.aware(slots_t.c.starts_at), fastsql.aware(slots_t.c.ends_at), slots_t.c.needed,
+                  slots_t.c.note, posts_t.c.code, posts_t.c.name, posts_t.c.district_id, assign_t.c.volunteer_id,
+                  users_t.c.name, assign_t.c.id)
         .join(posts_t, posts_t.c.id == slots_t.c.post_id)
         .outerjoin(assign_t, assign_t.c.slot_id == slots_t.c.id)
         .outerjoin(users_t, users_t.c.id == assign_t.c.volunteer_id)
         .where(slots_t.c.local_date.in_([sa.bindparam("yesterday", type_=day), sa.bindparam("today", type_=day)]),
                slots_t.c.starts_at <= now, slots_t.c.ends_at > now, permissions.slot_filter(caller), *where_post))
-    return sa.union_all(on_duty, running)
+    return on_duty, running
 
 
 def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, district_id: int | None = None) -> dict:
     """Every post in scope with someone on duty or a slot running now.
 
     A post with a slot now and nobody on duty is listed in ``unstaffed`` too.
-    One statement (the people on duty with their latest photo, and the slots running with
+    Two statements (the people on duty with their latest photo; the slots running with
     who is assigned), rows read from the cursor as the driver returns them and only the
     times converted: a leader's phone asks for this every minute, and with 300 people on
-    duty the Python per row costs more than the query.
+    duty the Python per row costs more than the queries.
     """
     today = local_date(now, tz)
     params = {"now": now, "today": today, "yesterday": today - timedelta(days=1)}
     if district_id is not None:
         params["district_id"] = district_id
-    on_duty, running = [], []
-    for row in fastsql.rows(_board_statement(caller, district_id is not None), params):
-        (running if row[_KIND] else on_duty).append(row)
-    on_duty.sort(key=_SHIFT_ORDER)
+    on_duty_query, running_query = _board_statements(caller, district_id is not None)
+    on_duty = fastsql.rows(on_duty_query, params)
+    running = fastsql.rows(running_query, params)
+    on_duty.sort(key=_SHIFT_START)
     running.sort(key=_SLOT_ORDER)
-    utc, as_date = fastsql.utc_reader(), fastsql.date_reader()
+    utc, aware, as_date = fastsql.utc_reader(), fastsql.aware_reader(), fastsql.date_reader()
 
-    # Each post's entry, with its place on the board: by district, code and id.
+    # Each post's entry, and its place on the board: by district, code and id.
     board: dict[int, dict] = {}
-    order: list[tuple] = []
-    for (_, shift_id, post_id, volunteer_id, unit_id, started_at, _, source, volunteer_name, unit_name, code, name,
-         district, _, _, _, photo_id, *photo) in on_duty:
+    keys: list[tuple] = []
+    for (shift_id, post_id, volunteer_id, unit_id, started_at, source, volunteer_name, unit_name, code, name,
+         district, photo_id, sha256, kind, width, height, size, captured_at) in on_duty:
+        person = {"id": shift_id, "volunteer_id": volunteer_id, "unit_id": unit_id, "started_at": aware(started_at),
+                  "source": source, "volunteer_name": volunteer_name, "unit_name": unit_name,
+                  "photo": None if photo_id is None else photos.entry({
+                      "id": photo_id, "sha256": sha256, "kind": kind, "width": width, "height": height,
+                      "bytes": size, "captured_at": utc(captured_at)}, now)}
         found = board.get(post_id)
         if found is None:
-            found = board[post_id] = {"post": _post_ref((post_id, code, name, district)), "on_duty": [], "slots": []}
-            order.append(((district, code or "", post_id), found))
-        found["on_duty"].append({
-            "id": shift_id, "volunteer_id": volunteer_id, "unit_id": unit_id, "started_at": utc(started_at),
-            "source": source, "volunteer_name": volunteer_name, "unit_name": unit_name,
-            "photo": None if photo_id is None else _photo(photo_id, photo, utc, now)})
+            board[post_id] = {"post": _new_tuple(PostRef, (post_id, code, name, district)), "on_duty": [person],
+                              "slots": []}
+            keys.append((district, code or "", post_id))
+        else:
+            found["on_duty"].append(person)
     slot = None
-    for (_, slot_id, post_id, volunteer_id, unit_id, starts_at, ends_at, note, volunteer_name, _, code, name,
-         district, day, needed, _, *_) in running:
-        if slot is None or slot["id"] != slot_id:  # a slot's rows are together, one per person assigned
+    for (slot_id, post_id, unit_id, day, starts_at, ends_at, needed, note, code, name, district, volunteer_id,
+         volunteer_name, _) in running:
+        if slot is None or slot["id"] != slot_id:
             slot = {"id": slot_id, "post_id": post_id, "unit_id": unit_id, "local_date": as_date(day),
-                    "starts_at": utc(starts_at), "ends_at": utc(ends_at), "needed": needed, "note": note,
+                    "starts_at": aware(starts_at), "ends_at": aware(ends_at), "needed": needed, "note": note,
                     "post_code": code, "post_name": name, "district_id": district, "assigned": []}
             found = board.get(post_id)
             if found is None:
-                found = board[post_id] = {"post": _post_ref((post_id, code, name, district)), "on_duty": [],
-                                          "slots": []}
-                order.append(((district, code or "", post_id), found))
-            found["slots"].append(slot)
+                found = board[post_id] = {"post": _new_tuple(PostRef, (post_id, code, name, district)),
+                                          "on_duty": [], "slots": [slot]}
+                keys.append((district, code or "", post_id))
+            else:
+                found["slots"].append(slot)
         if volunteer_id is not None:
             here = any(person["volunteer_id"] == volunteer_id for person in found["on_duty"])
             slot["assigned"].append({"volunteer_id": volunteer_id, "name": volunteer_name, "present": here,
                                      "late": not here and now >= slot["starts_at"] + late_after})
-    order.sort(key=_FIRST)  # by the keys alone: no two posts share an id
-    entries = [e for _, e in order]
+    keys.sort()  # no two posts share an id, so the keys alone decide
+    entries = [board[key[2]] for key in keys]
     unstaffed = [e for e in entries if e["slots"] and not e["on_duty"]]
     return {"at": now, "posts": entries, "unstaffed": unstaffed}
-
-
-_FIRST = operator.itemgetter(0)
-
-
-def _post_ref(values: tuple) -> PostRef:
-    return tuple.__new__(PostRef, values)  # PostRef(...) goes through a Python-level __new__
-
-
-def _photo(photo_id: int, values: list, utc, now: datetime) -> dict:
-    row = dict(zip(_PHOTO_KEYS, (photo_id, *values)))
-    row["captured_at"] = utc(row["captured_at"])
-    return photos.entry(row, now)
