@@ -133,11 +133,27 @@ class Prepared:
 
 def rows(statement: Prepared, params: dict[str, Any]) -> list[tuple]:
     """Every row of a SELECT as the driver returns it, unconverted: a read that turns a few
-    hundred rows into JSON converts only the columns it shows (``utc_reader``, ``date_reader``)."""
+    hundred rows into JSON converts only the columns it shows (``aware_reader`` and the like)."""
     cursor = statement.execute(params)
     found = cursor.fetchall()
     cursor.close()
     return found
+
+
+def session_rows(statement) -> list[tuple]:
+    """Every row of a statement run through the session as usual (its transaction, the SQL and
+    bound values SQLAlchemy writes), as the driver returns them: a read of thousands of rows
+    skips SQLAlchemy's per-value result processing and converts only what it uses."""
+    result = db.session.connection().execute(statement)  # Core: a cursor result even if ORM columns appear
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def dialect_name() -> str:
+    """The session's database: "sqlite" or "postgresql"."""
+    return db.session.get_bind().dialect.name
 
 
 _fromisoformat, _combine = datetime.fromisoformat, datetime.combine
@@ -157,10 +173,17 @@ def _utc_from_naive(value):
     return None if value is None else _combine(value, value.time(), timezone.utc)
 
 
-def utc_reader() -> Callable[[Any], datetime | None]:
-    """A stored UTC time as the hot connection's driver returns it (ISO text from SQLite, a naive
-    datetime from psycopg) to an aware UTC datetime, as UTCDateTime reads it, in C."""
-    return _utc_from_text if _hot().dialect_name == "sqlite" else _utc_from_naive
+def utc_reader(dialect: str | None = None) -> Callable[[Any], datetime | None]:
+    """A stored UTC time as the driver returns it (ISO text from SQLite, a naive datetime from
+    psycopg) to an aware UTC datetime, as UTCDateTime reads it, in C. ``dialect`` names the
+    database when the rows came through the session; by default, the hot connection's."""
+    return _utc_from_text if (dialect or _hot().dialect_name) == "sqlite" else _utc_from_naive
+
+
+def naive_reader(dialect: str | None = None) -> Callable[[Any], datetime] | None:
+    """A stored UTC time, never NULL, to the naive datetime it is stored as; None where the
+    driver already returns that (psycopg), so a loop over thousands of rows can skip the call."""
+    return _fromisoformat if (dialect or _hot().dialect_name) == "sqlite" else None
 
 
 class aware(FunctionElement):
@@ -181,14 +204,14 @@ def _aware_sqlite(element, compiler, **kw):
     return f"({compiler.process(element.clauses, **kw)} || '+00:00')"
 
 
-def aware_reader() -> Callable[[Any], datetime]:
+def aware_reader(dialect: str | None = None) -> Callable[[Any], datetime]:
     """Reads a column selected through ``aware``."""
-    return datetime.fromisoformat if _hot().dialect_name == "sqlite" else _utc_from_naive
+    return _fromisoformat if (dialect or _hot().dialect_name) == "sqlite" else _utc_from_naive
 
 
-def date_reader() -> Callable[[Any], date]:
+def date_reader(dialect: str | None = None) -> Callable[[Any], date]:
     """A date that is never NULL (ISO text from SQLite, a date from psycopg) to a date."""
-    return date.fromisoformat if _hot().dialect_name == "sqlite" else _same
+    return date.fromisoformat if (dialect or _hot().dialect_name) == "sqlite" else _same
 
 
 def _same(value):

@@ -58,10 +58,12 @@ class PostRef(NamedTuple):
     district_id: int
 
 
-def overlapping(key, values, first: datetime, end: datetime, now: datetime, columns=(s.id,)) -> list:
+def overlapping(key, values, first: datetime, end: datetime, now: datetime, columns=(s.id,), *,
+                raw: bool = False) -> list:
     """Shifts whose ``key`` (post_id or volunteer_id) is one of ``values`` and that cover some of
-    [first, end), as rows of ``columns`` (which must include the id). One statement, and no
-    scope: a scope condition could lure the planner onto another index; callers apply it after."""
+    [first, end), as rows of ``columns`` (which must include the id; with ``raw``, first, and the
+    rows are tuples as the driver returns them, unconverted). One statement, and no scope: a
+    scope condition could lure the planner onto another index; callers apply it after."""
     values = [values] if isinstance(values, int) else list(values)
     if not values:
         return []
@@ -83,7 +85,10 @@ def overlapping(key, values, first: datetime, end: datetime, now: datetime, colu
         branches.append(sa.select(*columns).where(
             s.status == "open", s.started_at <= first - LOOKBACK, s.started_at < end, matches(key + 0),
             _counts()))
-    rows = {row.id: row for row in db.session.execute(sa.union_all(*branches)).all()}
+    statement = sa.union_all(*branches)
+    if raw:  # a shift in two branches (a long one started within the look-back) is listed once
+        return list({row[0]: row for row in fastsql.session_rows(statement)}.values())
+    rows = {row.id: row for row in db.session.execute(statement).all()}
     return list(rows.values())
 
 
