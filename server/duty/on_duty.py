@@ -236,9 +236,10 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
     running.sort(key=_SLOT_ORDER)
     utc, aware, as_date = fastsql.utc_reader(), fastsql.aware_reader(), fastsql.date_reader()
 
-    # Each post's entry, and its place on the board: by district, code and id.
+    # Each post's entry, and its place on the board: by district, code and id. (A slot's post is the
+    # entry's; the slot does not repeat it.)
     board: dict[int, dict] = {}
-    keys: list[tuple] = []
+    places: list[tuple] = []
     for (shift_id, post_id, volunteer_id, unit_id, started_at, source, volunteer_name, unit_name, code, name,
          district, photo_id, sha256, kind, width, height, size, captured_at) in on_duty:
         person = {"id": shift_id, "volunteer_id": volunteer_id, "unit_id": unit_id, "started_at": aware(started_at),
@@ -248,9 +249,9 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
                       "bytes": size, "captured_at": utc(captured_at)}, now)}
         found = board.get(post_id)
         if found is None:
-            board[post_id] = {"post": _new_tuple(PostRef, (post_id, code, name, district)), "on_duty": [person],
-                              "slots": []}
-            keys.append((district, code or "", post_id))
+            found = board[post_id] = {"post": _new_tuple(PostRef, (post_id, code, name, district)),
+                                      "on_duty": [person], "slots": []}
+            places.append((district, code or "", post_id, found))
         else:
             found["on_duty"].append(person)
     slot = None
@@ -259,19 +260,19 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
         if slot is None or slot["id"] != slot_id:
             slot = {"id": slot_id, "post_id": post_id, "unit_id": unit_id, "local_date": as_date(day),
                     "starts_at": aware(starts_at), "ends_at": aware(ends_at), "needed": needed, "note": note,
-                    "post_code": code, "post_name": name, "district_id": district, "assigned": []}
+                    "assigned": []}
             found = board.get(post_id)
             if found is None:
                 found = board[post_id] = {"post": _new_tuple(PostRef, (post_id, code, name, district)),
                                           "on_duty": [], "slots": [slot]}
-                keys.append((district, code or "", post_id))
+                places.append((district, code or "", post_id, found))
             else:
                 found["slots"].append(slot)
         if volunteer_id is not None:
             here = any(person["volunteer_id"] == volunteer_id for person in found["on_duty"])
             slot["assigned"].append({"volunteer_id": volunteer_id, "name": volunteer_name, "present": here,
                                      "late": not here and now >= slot["starts_at"] + late_after})
-    keys.sort()  # no two posts share an id, so the keys alone decide
-    entries = [board[key[2]] for key in keys]
+    places.sort()  # no two posts share an id: the entries themselves are never compared
+    entries = [place[3] for place in places]
     unstaffed = [e for e in entries if e["slots"] and not e["on_duty"]]
     return {"at": now, "posts": entries, "unstaffed": unstaffed}
