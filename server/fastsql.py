@@ -23,13 +23,10 @@ import threading
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
 from typing import Any, Callable
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from server.db import acquire_writer, db, release_writer, sqlite_file
 
@@ -133,89 +130,11 @@ class Prepared:
 
 def rows(statement: Prepared, params: dict[str, Any]) -> list[tuple]:
     """Every row of a SELECT as the driver returns it, unconverted: a read that turns a few
-    hundred rows into JSON converts only the columns it shows (``aware_reader`` and the like)."""
+    hundred rows into JSON converts only the columns it shows (server/driver_rows.py)."""
     cursor = statement.execute(params)
     found = cursor.fetchall()
     cursor.close()
     return found
-
-
-def session_rows(statement) -> list[tuple]:
-    """Every row of a statement run through the session as usual (its transaction, the SQL and
-    bound values SQLAlchemy writes), as the driver returns them: a read of thousands of rows
-    skips SQLAlchemy's per-value result processing and converts only what it uses."""
-    result = db.session.connection().execute(statement)  # Core: a cursor result even if ORM columns appear
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
-
-
-def dialect_name() -> str:
-    """The session's database: "sqlite" or "postgresql"."""
-    return db.session.get_bind().dialect.name
-
-
-_fromisoformat, _combine = datetime.fromisoformat, datetime.combine
-
-
-def _utc_from_text(value):
-    if value is None:
-        return None
-    try:
-        return _fromisoformat(value + "+00:00")  # as stored by SQLAlchemy: naive, microseconds
-    except ValueError:  # some other text; read as UTCDateTime reads it
-        return _utc_from_naive(_fromisoformat(value))
-
-
-def _utc_from_naive(value):
-    # combine(), not replace(tzinfo=...): a fifth of the time, which counts over a few hundred rows.
-    return None if value is None else _combine(value, value.time(), timezone.utc)
-
-
-def utc_reader(dialect: str | None = None) -> Callable[[Any], datetime | None]:
-    """A stored UTC time as the driver returns it (ISO text from SQLite, a naive datetime from
-    psycopg) to an aware UTC datetime, as UTCDateTime reads it, in C. ``dialect`` names the
-    database when the rows came through the session; by default, the hot connection's."""
-    return _utc_from_text if (dialect or _hot().dialect_name) == "sqlite" else _utc_from_naive
-
-
-def naive_reader(dialect: str | None = None) -> Callable[[Any], datetime] | None:
-    """A stored UTC time, never NULL, to the naive datetime it is stored as; None where the
-    driver already returns that (psycopg), so a loop over thousands of rows can skip the call."""
-    return _fromisoformat if (dialect or _hot().dialect_name) == "sqlite" else None
-
-
-class aware(FunctionElement):
-    """A UTC column that is never NULL, selected so that ``aware_reader()`` makes an aware
-    datetime of it in one call into C: on SQLite its text with the offset appended."""
-
-    name = "aware"
-    inherit_cache = True
-
-
-@compiles(aware)
-def _aware(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(aware, "sqlite")
-def _aware_sqlite(element, compiler, **kw):
-    return f"({compiler.process(element.clauses, **kw)} || '+00:00')"
-
-
-def aware_reader(dialect: str | None = None) -> Callable[[Any], datetime]:
-    """Reads a column selected through ``aware``."""
-    return _fromisoformat if (dialect or _hot().dialect_name) == "sqlite" else _utc_from_naive
-
-
-def date_reader(dialect: str | None = None) -> Callable[[Any], date]:
-    """A date that is never NULL (ISO text from SQLite, a date from psycopg) to a date."""
-    return date.fromisoformat if (dialect or _hot().dialect_name) == "sqlite" else _same
-
-
-def _same(value):
-    return value
 
 
 class _Hot:

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from server import fastsql, permissions
+from server import driver_rows, permissions
 from server.callers import Caller
 from server.db import db
 from server.duty.on_duty import LOOKBACK, overlapping, s
@@ -60,7 +60,7 @@ def check_scope(caller: Caller, scope: Scope) -> None:
 def slots(caller: Caller | None, first: date, last: date, scope: Scope = Scope()) -> list[dict]:
     """The slots of the local dates first..last; ``caller=None`` means county-wide."""
     query = (sa.select(slots_t.c.id, slots_t.c.post_id, slots_t.c.unit_id, slots_t.c.local_date,
-                       fastsql.aware(slots_t.c.starts_at), fastsql.aware(slots_t.c.ends_at), slots_t.c.needed,
+                       driver_rows.aware(slots_t.c.starts_at), driver_rows.aware(slots_t.c.ends_at), slots_t.c.needed,
                        slots_t.c.note, posts_t.c.district_id, posts_t.c.code, posts_t.c.name)
              .join(posts_t, posts_t.c.id == slots_t.c.post_id)
              .where(slots_t.c.local_date >= first, slots_t.c.local_date <= last)
@@ -75,13 +75,13 @@ def slots(caller: Caller | None, first: date, last: date, scope: Scope = Scope()
         query = query.where(slots_t.c.unit_id == scope.unit_id)
     # 9,000 a month: the driver's rows, and only the dates and times converted (in C), not every
     # value through SQLAlchemy's result processing, which cost more than the rest of the report.
-    dialect = fastsql.dialect_name()
-    aware, as_date = fastsql.aware_reader(dialect), fastsql.date_reader(dialect)
+    dialect = driver_rows.dialect_name()
+    aware, as_date = driver_rows.aware_reader(dialect), driver_rows.date_reader(dialect)
     return [{"id": slot_id, "post_id": post_id, "unit_id": unit_id, "local_date": as_date(day),
              "starts_at": aware(starts_at), "ends_at": aware(ends_at), "needed": needed, "note": note,
              "district_id": district_id, "post_code": code, "post_name": name}
             for (slot_id, post_id, unit_id, day, starts_at, ends_at, needed, note, district_id, code, name)
-            in fastsql.session_rows(query)]
+            in driver_rows.session_rows(query)]
 
 
 def measure(slot_rows: list[dict], now: datetime, grace_minutes: int) -> list[dict]:
@@ -96,7 +96,7 @@ def measure(slot_rows: list[dict], now: datetime, grace_minutes: int) -> list[di
     end = max(row["ends_at"] for row in slot_rows)
     shift_rows = overlapping(s.post_id, {row["post_id"] for row in slot_rows}, first, end, now,
                              columns=(s.id, s.post_id, s.volunteer_id, s.started_at, s.ended_at), raw=True)
-    naive = fastsql.naive_reader(fastsql.dialect_name())
+    naive = driver_rows.naive_reader(driver_rows.dialect_name())
     naive_now = _naive_utc(now)
     by_post: dict[int, list] = {}
     for _, post_id, volunteer_id, started_at, ended_at in shift_rows:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from server import fastsql, permissions
+from server import driver_rows, fastsql, permissions
 from server.evidence import photos
 from server.callers import Caller
 from server.clock import day_bounds, local_date
@@ -87,7 +87,7 @@ def overlapping(key, values, first: datetime, end: datetime, now: datetime, colu
             _counts()))
     statement = sa.union_all(*branches)
     if raw:  # a shift in two branches (a long one started within the look-back) is listed once
-        return list({row[0]: row for row in fastsql.session_rows(statement)}.values())
+        return list({row[0]: row for row in driver_rows.session_rows(statement)}.values())
     rows = {row.id: row for row in db.session.execute(statement).all()}
     return list(rows.values())
 
@@ -195,7 +195,7 @@ def _build_board_statements(caller: Caller, by_district: bool) -> tuple:
     latest_photo = (sa.select(sa.func.max(photos_t.c.id)).where(photos_t.c.shift_id == s.id)
                     .correlate(shifts_t).scalar_subquery())
     on_duty = (
-        sa.select(s.id, s.post_id, s.volunteer_id, s.unit_id, fastsql.aware(s.started_at), s.source,
+        sa.select(s.id, s.post_id, s.volunteer_id, s.unit_id, driver_rows.aware(s.started_at), s.source,
                   users_t.c.name, units_t.c.name, posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
                   *(photos_t.c[name] for name in _PHOTO_KEYS))
         .join(users_t, users_t.c.id == s.volunteer_id).join(posts_t, posts_t.c.id == s.post_id)
@@ -205,7 +205,7 @@ def _build_board_statements(caller: Caller, by_district: bool) -> tuple:
     day = slots_t.c.local_date.type
     running = (
         sa.select(slots_t.c.id, slots_t.c.post_id, slots_t.c.unit_id, slots_t.c.local_date,
-                  fastsql.aware(slots_t.c.starts_at), fastsql.aware(slots_t.c.ends_at), slots_t.c.needed,
+                  driver_rows.aware(slots_t.c.starts_at), driver_rows.aware(slots_t.c.ends_at), slots_t.c.needed,
                   slots_t.c.note, posts_t.c.code, posts_t.c.name, posts_t.c.district_id, assign_t.c.volunteer_id,
                   users_t.c.name, assign_t.c.id)
         .join(posts_t, posts_t.c.id == slots_t.c.post_id)
@@ -234,7 +234,9 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
     running = fastsql.rows(running_query, params)
     on_duty.sort(key=_SHIFT_START)
     running.sort(key=_SLOT_ORDER)
-    utc, aware, as_date = fastsql.utc_reader(), fastsql.aware_reader(), fastsql.date_reader()
+    dialect = driver_rows.dialect_name()
+    utc, aware = driver_rows.utc_reader(dialect), driver_rows.aware_reader(dialect)
+    as_date = driver_rows.date_reader(dialect)
 
     # Each post's entry, and its place on the board: by district, code and id. (A slot's post is the
     # entry's; the slot does not repeat it.)
