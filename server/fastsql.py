@@ -128,6 +128,15 @@ class Prepared:
         return result
 
 
+def rows(statement: Prepared, params: dict[str, Any]) -> list[tuple]:
+    """Every row of a SELECT as the driver returns it, unconverted: a read that turns a few
+    hundred rows into JSON converts only the columns it shows (server/driver_rows.py)."""
+    cursor = statement.execute(params)
+    found = cursor.fetchall()
+    cursor.close()
+    return found
+
+
 class _Hot:
     """This thread's connection to one app's database, and what the hot path needs to know of it."""
 

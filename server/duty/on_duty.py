@@ -13,17 +13,19 @@ are asked in one UNION ALL.
 """
 from __future__ import annotations
 
+import operator
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
 
-from server import permissions
+from server import driver_rows, fastsql, permissions
 from server.evidence import photos
 from server.callers import Caller
 from server.clock import day_bounds, local_date
 from server.db import db
 from server.errors import NotFound
+from server.fastsql import Prepared
 from server.models import DutySlot, Photo, Post, Shift, SlotAssignment, Unit, User
 from server.models.rosters import LONG_SHIFT_HOURS, LONG_SHIFT_POSTGRESQL, LONG_SHIFT_SQLITE, MAX_SLOT_HOURS
 
@@ -36,8 +38,7 @@ _OPEN = shifts_t.alias("o")  # built once: an alias's column collection costs mo
 _SLOT_COLUMNS = [slots_t.c[name] for name in ("id", "post_id", "unit_id", "local_date", "starts_at", "ends_at",
                                               "needed", "note")]
 # What server/evidence/photos.entry() reads of a photo.
-_PHOTO_KEYS = ("id", "shift_id", "sha256", "kind", "width", "height", "bytes", "captured_at")
-_PHOTO_COLUMNS = [photos_t.c[name] for name in _PHOTO_KEYS]
+_PHOTO_KEYS = ("id", "sha256", "kind", "width", "height", "bytes", "captured_at")
 
 
 def _long_shift():
@@ -57,10 +58,12 @@ class PostRef(NamedTuple):
     district_id: int
 
 
-def overlapping(key, values, first: datetime, end: datetime, now: datetime, columns=(s.id,)) -> list:
+def overlapping(key, values, first: datetime, end: datetime, now: datetime, columns=(s.id,), *,
+                raw: bool = False) -> list:
     """Shifts whose ``key`` (post_id or volunteer_id) is one of ``values`` and that cover some of
-    [first, end), as rows of ``columns`` (which must include the id). One statement, and no
-    scope: a scope condition could lure the planner onto another index; callers apply it after."""
+    [first, end), as rows of ``columns`` (which must include the id; with ``raw``, first, and the
+    rows are tuples as the driver returns them, unconverted). One statement, and no scope: a
+    scope condition could lure the planner onto another index; callers apply it after."""
     values = [values] if isinstance(values, int) else list(values)
     if not values:
         return []
@@ -82,7 +85,10 @@ def overlapping(key, values, first: datetime, end: datetime, now: datetime, colu
         branches.append(sa.select(*columns).where(
             s.status == "open", s.started_at <= first - LOOKBACK, s.started_at < end, matches(key + 0),
             _counts()))
-    rows = {row.id: row for row in db.session.execute(sa.union_all(*branches)).all()}
+    statement = sa.union_all(*branches)
+    if raw:  # a shift in two branches (a long one started within the look-back) is listed once
+        return list({row[0]: row for row in driver_rows.session_rows(statement)}.values())
+    rows = {row.id: row for row in db.session.execute(statement).all()}
     return list(rows.values())
 
 
@@ -151,50 +157,62 @@ def served_by(caller: Caller, volunteer_id: int, first: datetime, end: datetime,
 
 # --- the board: who is on duty this minute --------------------------------------------
 
-_BOARD_STATEMENTS: dict[tuple, tuple] = {}
+_BOARD_STATEMENTS: dict[tuple, tuple[Prepared, Prepared]] = {}
+_SHIFT_START = operator.itemgetter(4)  # oldest first, as stored (ISO text orders like the times)
+_SLOT_ORDER = operator.itemgetter(4, 0, 13)  # start, slot, assignment: a slot's rows together
+_new_tuple = tuple.__new__  # PostRef(...) goes through a Python-level __new__
 
 
-def _board_statements(caller: Caller, by_district: bool) -> tuple:
-    """The board's two statements for one caller's scope, built once: building and keying
-    statements of this size costs SQLAlchemy more than SQLite takes to run them. The key is
-    what permissions read of the caller; times and dates come as parameters."""
+def _board_statements(caller: Caller, by_district: bool) -> tuple[Prepared, Prepared]:
+    """The board's two statements for one caller's scope, compiled once and run on the raw cursor
+    (server/fastsql.py): SQLAlchemy's per-execution and per-row work cost more than SQLite takes
+    to run them. The key is what permissions read of the caller; times and dates come as parameters."""
     key = (caller.id, caller.role, caller.unit_id, caller.scope_unit_id, caller.scope_district_id, by_district)
     found = _BOARD_STATEMENTS.get(key)
     if found is None:
         if len(_BOARD_STATEMENTS) >= 256:
             _BOARD_STATEMENTS.clear()
-        found = _BOARD_STATEMENTS[key] = _build_board_statements(caller, by_district)
+        on_duty, running = _build_board_statements(caller, by_district)
+        found = _BOARD_STATEMENTS[key] = (Prepared(on_duty), Prepared(running))
     return found
 
 
 def _build_board_statements(caller: Caller, by_district: bool) -> tuple:
-    now = sa.bindparam("now")
+    """The open shifts with their people, units, posts and latest photo; the slots running now with
+    their posts and the people assigned. Only the columns the board shows (on SQLite, turning
+    values into Python objects is most of the cost), and no ORDER BY: the few hundred rows are
+    put in order in Python for less than the database's sort costs."""
+    now = sa.bindparam("now", type_=shifts_t.c.started_at.type)
     where_post = [posts_t.c.district_id == sa.bindparam("district_id")] if by_district else []
     # The open shifts as a subquery through the (status, start) index: joined to users directly,
     # SQLite's planner may start from the users and walk every one of them; and a literal list of
     # hundreds of ids costs more to send than the query does to run.
     o = _OPEN
-    open_now = sa.select(o.c.id).where(o.c.status == "open", o.c.started_at <= now, o.c.review_state != "rejected")
+    # The states as literals, not parameters: PostgreSQL plans a prepared statement afresh on every
+    # run when a parameter might be any status (a generic plan would guess a quarter of the shifts).
+    open_now = sa.select(o.c.id).where(o.c.status == sa.literal_column("'open'"), o.c.started_at <= now,
+                                       o.c.review_state != sa.literal_column("'rejected'"))
     latest_photo = (sa.select(sa.func.max(photos_t.c.id)).where(photos_t.c.shift_id == s.id)
                     .correlate(shifts_t).scalar_subquery())
     on_duty = (
-        sa.select(s.id, s.volunteer_id, s.post_id, s.unit_id, s.started_at, s.source,
+        sa.select(s.id, s.post_id, s.volunteer_id, s.unit_id, driver_rows.aware(s.started_at), s.source,
                   users_t.c.name, units_t.c.name, posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
-                  *_PHOTO_COLUMNS)
+                  *(photos_t.c[name] for name in _PHOTO_KEYS))
         .join(users_t, users_t.c.id == s.volunteer_id).join(posts_t, posts_t.c.id == s.post_id)
         .outerjoin(units_t, units_t.c.id == s.unit_id)
         .outerjoin(photos_t, photos_t.c.id == latest_photo)
-        .where(s.id.in_(open_now), permissions.shift_filter(caller), *where_post)
-        .order_by(s.started_at))
+        .where(s.id.in_(open_now), permissions.shift_filter(caller), *where_post))
+    day = slots_t.c.local_date.type
     running = (
-        sa.select(*_SLOT_COLUMNS, posts_t.c.code, posts_t.c.name, posts_t.c.district_id,
-                  assign_t.c.volunteer_id, users_t.c.name)
+        sa.select(slots_t.c.id, slots_t.c.post_id, slots_t.c.unit_id, slots_t.c.local_date,
+                  driver_rows.aware(slots_t.c.starts_at), driver_rows.aware(slots_t.c.ends_at), slots_t.c.needed,
+                  slots_t.c.note, posts_t.c.code, posts_t.c.name, posts_t.c.district_id, assign_t.c.volunteer_id,
+                  users_t.c.name, assign_t.c.id)
         .join(posts_t, posts_t.c.id == slots_t.c.post_id)
         .outerjoin(assign_t, assign_t.c.slot_id == slots_t.c.id)
         .outerjoin(users_t, users_t.c.id == assign_t.c.volunteer_id)
-        .where(slots_t.c.local_date.in_([sa.bindparam("yesterday"), sa.bindparam("today")]),
-               slots_t.c.starts_at <= now, slots_t.c.ends_at > now, permissions.slot_filter(caller), *where_post)
-        .order_by(slots_t.c.starts_at, slots_t.c.id, assign_t.c.id))
+        .where(slots_t.c.local_date.in_([sa.bindparam("yesterday", type_=day), sa.bindparam("today", type_=day)]),
+               slots_t.c.starts_at <= now, slots_t.c.ends_at > now, permissions.slot_filter(caller), *where_post))
     return on_duty, running
 
 
@@ -203,48 +221,60 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
 
     A post with a slot now and nobody on duty is listed in ``unstaffed`` too.
     Two statements (the people on duty with their latest photo; the slots running with
-    who is assigned), rows unpacked as tuples: a leader's phone asks for this every
-    minute, and with 300 people on duty the Python per row costs more than the queries.
+    who is assigned), rows read from the cursor as the driver returns them and only the
+    times converted: a leader's phone asks for this every minute, and with 300 people on
+    duty the Python per row costs more than the queries.
     """
     today = local_date(now, tz)
-    on_duty_query, running_query = _board_statements(caller, district_id is not None)
     params = {"now": now, "today": today, "yesterday": today - timedelta(days=1)}
     if district_id is not None:
         params["district_id"] = district_id
-    on_duty = db.session.execute(on_duty_query, params).all()
-    running = db.session.execute(running_query, params).all()
+    on_duty_query, running_query = _board_statements(caller, district_id is not None)
+    on_duty = fastsql.rows(on_duty_query, params)
+    running = fastsql.rows(running_query, params)
+    on_duty.sort(key=_SHIFT_START)
+    running.sort(key=_SLOT_ORDER)
+    dialect = driver_rows.dialect_name()
+    utc, aware = driver_rows.utc_reader(dialect), driver_rows.aware_reader(dialect)
+    as_date = driver_rows.date_reader(dialect)
 
+    # Each post's entry, and its place on the board: by district, code and id. (A slot's post is the
+    # entry's; the slot does not repeat it.)
     board: dict[int, dict] = {}
-
-    def entry(post_id, code, name, district) -> dict:
+    places: list[tuple] = []
+    for (shift_id, post_id, volunteer_id, unit_id, started_at, source, volunteer_name, unit_name, code, name,
+         district, photo_id, sha256, kind, width, height, size, captured_at) in on_duty:
+        person = {"id": shift_id, "volunteer_id": volunteer_id, "unit_id": unit_id, "started_at": aware(started_at),
+                  "source": source, "volunteer_name": volunteer_name, "unit_name": unit_name,
+                  "photo": None if photo_id is None else photos.entry({
+                      "id": photo_id, "sha256": sha256, "kind": kind, "width": width, "height": height,
+                      "bytes": size, "captured_at": utc(captured_at)}, now)}
         found = board.get(post_id)
         if found is None:
-            found = board[post_id] = {"post": PostRef(post_id, code, name, district), "on_duty": [], "slots": []}
-        return found
-
-    present: dict[int, set] = {}
-    for (shift_id, volunteer_id, post_id, unit_id, started_at, source, volunteer_name, unit_name, code, name,
-         district, *photo) in on_duty:
-        entry(post_id, code, name, district)["on_duty"].append({
-            "id": shift_id, "volunteer_id": volunteer_id, "post_id": post_id, "unit_id": unit_id,
-            "started_at": started_at, "source": source, "volunteer_name": volunteer_name, "unit_name": unit_name,
-            "post_code": code, "post_name": name, "district_id": district,
-            "photo": photos.entry(dict(zip(_PHOTO_KEYS, photo)), now) if photo[0] is not None else None})
-        present.setdefault(post_id, set()).add(volunteer_id)
-    slots: dict[int, dict] = {}
+            found = board[post_id] = {"post": _new_tuple(PostRef, (post_id, code, name, district)),
+                                      "on_duty": [person], "slots": []}
+            places.append((district, code or "", post_id, found))
+        else:
+            found["on_duty"].append(person)
+    slot = None
     for (slot_id, post_id, unit_id, day, starts_at, ends_at, needed, note, code, name, district, volunteer_id,
-         volunteer_name) in running:
-        slot = slots.get(slot_id)
-        if slot is None:
-            slot = slots[slot_id] = {
-                "id": slot_id, "post_id": post_id, "unit_id": unit_id, "local_date": day, "starts_at": starts_at,
-                "ends_at": ends_at, "needed": needed, "note": note, "post_code": code, "post_name": name,
-                "district_id": district, "assigned": []}
-            entry(post_id, code, name, district)["slots"].append(slot)
+         volunteer_name, _) in running:
+        if slot is None or slot["id"] != slot_id:
+            slot = {"id": slot_id, "post_id": post_id, "unit_id": unit_id, "local_date": as_date(day),
+                    "starts_at": aware(starts_at), "ends_at": aware(ends_at), "needed": needed, "note": note,
+                    "assigned": []}
+            found = board.get(post_id)
+            if found is None:
+                found = board[post_id] = {"post": _new_tuple(PostRef, (post_id, code, name, district)),
+                                          "on_duty": [], "slots": [slot]}
+                places.append((district, code or "", post_id, found))
+            else:
+                found["slots"].append(slot)
         if volunteer_id is not None:
-            here = volunteer_id in present.get(post_id, ())
+            here = any(person["volunteer_id"] == volunteer_id for person in found["on_duty"])
             slot["assigned"].append({"volunteer_id": volunteer_id, "name": volunteer_name, "present": here,
-                                     "late": not here and now >= starts_at + late_after})
-    entries = sorted(board.values(), key=lambda e: (e["post"].district_id, e["post"].code or "", e["post"].id))
+                                     "late": not here and now >= slot["starts_at"] + late_after})
+    places.sort()  # no two posts share an id: the entries themselves are never compared
+    entries = [place[3] for place in places]
     unstaffed = [e for e in entries if e["slots"] and not e["on_duty"]]
     return {"at": now, "posts": entries, "unstaffed": unstaffed}

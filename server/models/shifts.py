@@ -71,6 +71,8 @@ class Shift(db.Model):
         sa.Index("ix_shifts_volunteer_started", "volunteer_id", "started_at"),
         sa.Index("ix_shifts_post_started", "post_id", "started_at"),
         sa.Index("ix_shifts_status_started", "status", "started_at"),
+        # Records listed and exported in this order (server/records/shift_records.py).
+        sa.Index("ix_shifts_started_id", "started_at", "id"),
         # The same point on another day (server/checkin/scan_history.py).
         sa.Index("ix_shifts_start_point", "start_point", "local_date"),
         # partial: a scan-in (the hot INSERT, no end yet) leaves it alone

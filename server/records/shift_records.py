@@ -9,7 +9,7 @@ the database cursor; nothing is collected in a list.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from server import permissions
 from server.checkin import hours as rules
 from server.callers import Caller
-from server.clock import local_iso
+from server.clock import county_zone, day_bounds, local_iso
 from server.db import db
 from server.models import District, GroupCheckin, Post, Shift, Unit, User
 from server.records.reports import Filters, check_filters, shift_conditions
@@ -56,8 +56,10 @@ ACTIVITY_BY_KIND = {
     "other": "文明城市创建志愿服务",
 }
 
+_SPARE = timedelta(days=2)
 _COLUMNS = (
-    s.id, s.local_date, s.started_at, s.ended_at, s.status, s.source, s.credited_minutes, s.persuasions,
+    s.id, s.local_date, sa.type_coerce(s.started_at, sa.DateTime).label("started_at"),
+    sa.type_coerce(s.ended_at, sa.DateTime).label("ended_at"), s.status, s.source, s.credited_minutes, s.persuasions,
     s.questionnaires, s.note, s.flags, s.review_state, s.review_reason, s.original_minutes, s.volunteer_id,
     s.unit_id, s.post_id, users_t.c.name.label("volunteer_name"), users_t.c.phone, units_t.c.name.label("unit_name"),
     posts_t.c.code.label("post_code"), posts_t.c.name.label("post_name"), posts_t.c.kind.label("post_kind"),
@@ -79,6 +81,12 @@ def records(caller: Caller, first: date, last: date, filters: Filters, *, counte
 
 def _stream(caller, first, last, filters, counted_only, after, limit) -> Iterator[dict]:
     conditions = shift_conditions(caller, first, last, filters)
+    # A shift's local date is the county's date of its start, so its start lies within the
+    # period's bounds (two days to spare for any change of time zone). Said outright, this lets
+    # the database walk the (started_at, id) index in the order asked for instead of sorting the
+    # whole period first (a year: a million rows) before the first row comes out.
+    since, until = day_bounds(first, last, county_zone())
+    conditions += [s.started_at >= since - _SPARE, s.started_at < until + _SPARE]
     if counted_only:
         conditions += [rules.finished(Shift.__table__), s.review_state.in_(rules.COUNTED_REVIEW_STATES)]
     else:
@@ -98,14 +106,24 @@ def _stream(caller, first, last, filters, counted_only, after, limit) -> Iterato
         query = query.limit(limit)
     full_phone = permissions.sees_full_phone(caller)
     by_district, by_unit = people_in_charge()
-    for row in db.session.execute(query.execution_options(yield_per=2000)).mappings():
-        record = dict(row)
+    # Rows as tuples, the times read as the naive UTC they are stored as and made aware here in one
+    # C call: SQLAlchemy's mappings and UTC type cost an export of 100,000 rows more than the database.
+    result = db.session.execute(query.execution_options(yield_per=2000))
+    keys = list(result.keys())
+    for row in result:
+        record = dict(zip(keys, row))
+        record["started_at"], record["ended_at"] = _utc(record["started_at"]), _utc(record["ended_at"])
         if not full_phone:
             record["phone"] = mask_phone(record["phone"])
         record["activity"] = ACTIVITY_BY_KIND.get(record["post_kind"], ACTIVITY_BY_KIND["other"])
         record["content"] = _content(record)
         record["person_in_charge"] = by_district.get(record["district_id"]) or by_unit.get(record["unit_id"])
         yield record
+
+
+def _utc(naive: datetime | None) -> datetime | None:
+    # combine(), not replace(tzinfo=...): a fifth of the time, which counts over 100,000 rows.
+    return None if naive is None else datetime.combine(naive, naive.time(), timezone.utc)
 
 
 def _content(record: dict) -> str:
