@@ -328,6 +328,9 @@ def main(argv: list[str] | None = None) -> dict:
     from server.callers import Caller
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench-secret-key-long-enough"})
+    from server.worker_gc import freeze_loaded_app
+
+    freeze_loaded_app()  # as a gunicorn worker does once the app is loaded (deploy/gunicorn.conf.py)
     result = {"database": args.database, "shifts": dataset.shifts, "volunteers": dataset.volunteers,
               "units": dataset.units, "posts": dataset.posts}
     raw = floors.connect(url)

@@ -3,6 +3,8 @@
 - Refuses to start (one line on stderr, exit 1) when production settings are unsafe, in the
   master, before any worker is forked: a worker that failed the same check would only be
   respawned over and over.
+- Each worker freezes the objects of the loaded app out of the garbage collector's sight
+  (server/worker_gc.py).
 - Prometheus counters of all workers are added up through files in PROMETHEUS_MULTIPROC_DIR
   (emptied at start, a dead worker's live gauges dropped).
 Everything here can be overridden on the command line (``-w``, ``-b``).
@@ -32,6 +34,12 @@ def on_starting(server):
     folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(folder, ignore_errors=True)  # counts from a previous run would be added in
     os.makedirs(folder, exist_ok=True)
+
+
+def post_worker_init(worker):
+    from server.worker_gc import freeze_loaded_app
+
+    freeze_loaded_app()  # the loaded app out of the collector's sight (server/worker_gc.py)
 
 
 def child_exit(server, worker):
