@@ -97,3 +97,13 @@ def test_a_shift_still_open_and_one_already_reviewed_keep_their_signs(client, co
     assert (body["totals"]["shifts"], body["totals"]["flagged"]) == (11, 5)
     row = next(v for v in body["volunteers"] if v["name"] == "李勤")
     assert (row["shifts"], row["flagged"], row["by_flag"]) == (4, 2, {"location_jump": 1, "no_start_photo": 1})
+
+
+def test_every_trust_sign_sends_a_shift_to_review():
+    """The report reads flags only of shifts that entered review (trust_report._finished_flagged):
+    a trust flag that did not send a shift to review would be missed by it."""
+    from server.checkin import hours
+    from server.duty import trust_report
+
+    assert trust_report.TRUST_FLAGS <= hours.REVIEW_FLAGS
+    assert all(hours.needs_review([flag]) for flag in trust_report.TRUST_FLAGS)

@@ -77,8 +77,8 @@ def _finished_counts(where: list, column) -> list[tuple]:
 def _finished_flagged(where: list) -> list:
     """Only shifts that entered review can carry a trust flag: every trust flag is a review flag,
     and a shift given one gets review_state 'pending' (then approved, adjusted or rejected; back
-    to 'none' only when no review flag is left: shift_flags.raise_flags, post_rules)."""
-    assert TRUST_FLAGS <= hours.REVIEW_FLAGS
+    to 'none' only when no review flag is left: shift_flags.raise_flags, post_rules; a test holds
+    the trust flags to being review flags)."""
     return db.session.execute(sa.select(s.unit_id, s.post_id, s.volunteer_id, s.flags).where(
         *where, hours.finished(Shift.__table__), s.review_state != "none")).all()
 
