@@ -63,3 +63,19 @@ def test_posters_without_out_go_to_the_instance_folder_and_every_file_is_named(a
     assert str(folder) in printed[0]
     assert printed[1:] == [str(folder / f"{county.post_west.id}.png"), str(folder / "posters.pdf")]
     assert all(Path(p).is_file() for p in printed[1:])
+
+
+def test_reports_can_be_narrowed_to_how_the_shifts_came_to_be(app, county, tmp_path):
+    """As in the console: --source scan, manual or leader; anything else is refused by name."""
+    volunteer = factories.volunteer(county.unit_a)
+    add_shift(volunteer, county.post_east, datetime(2026, 11, 9, 7, 30), 45)
+    add_shift(volunteer, county.post_east, datetime(2026, 11, 10, 7, 30), 30, source="manual", review_state="approved")
+    period = ("--from", "2026-11-01", "--to", "2026-11-30")
+    manual = json.loads(cli(app, "reports", "hours", *period, "--source", "manual", "--json").stdout)
+    scanned = json.loads(cli(app, "reports", "hours", *period, "--source", "scan", "--json").stdout)
+    assert (manual["totals"]["credited_minutes"], scanned["totals"]["credited_minutes"]) == (30, 45)
+    out = tmp_path / "manual.csv"
+    cli(app, "reports", "shifts", *period, "--source", "manual", "--out", str(out))
+    assert len(out.read_text(encoding="utf-8-sig").strip().splitlines()) == 2  # the header and the one shift
+    refused = app.test_cli_runner().invoke(args=["reports", "hours", *period, "--source", "phone"])
+    assert refused.exit_code == 2 and "--source" in refused.output

@@ -24,6 +24,7 @@ from server.cli.commands import emit, json_option, output_file
 from server.cli.failures import Group
 from server.clock import county_zone, local_date, utcnow
 from server.records.exports import FORMATS
+from server.records import report_terms
 from server.records.reports import GROUPINGS
 
 reports_cli = Group("reports", help="Hour totals and shift records (XLSX, CSV, JSON).")
@@ -42,6 +43,8 @@ def _common(command):
         click.option("--unit", "unit_id", type=int, default=None),
         click.option("--district", "district_id", type=int, default=None),
         click.option("--post", "post_id", type=int, default=None),
+        click.option("--source", type=click.Choice(report_terms.SOURCES), default=None,
+                     help="Only shifts from scans, added by hand (manual) or from a post leader's cards."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
                      help="Default: the extension of --out, else xlsx."),
         click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
@@ -60,12 +63,12 @@ def _format(fmt: str | None, out: str | None, default: str) -> str:
     return suffix if suffix in FORMATS else default
 
 
-def _setup(first, last, unit_id, district_id, post_id):
+def _setup(first, last, unit_id, district_id, post_id, source):
     from server.records import reports
 
     today = local_date(utcnow(), county_zone())
     first, last = reports.period(first.date() if first else None, last.date() if last else None, today)
-    return first, last, reports.Filters(unit_id, district_id, post_id)
+    return first, last, reports.Filters(unit_id, district_id, post_id, source)
 
 
 def _write(table, fmt: str, out: str | None, name: str, summary: dict, as_json: bool) -> None:
@@ -87,12 +90,12 @@ def _write(table, fmt: str, out: str | None, name: str, summary: dict, as_json: 
 @reports_cli.command("hours")
 @click.option("--group-by", "group_by", type=click.Choice(GROUPINGS), default="unit", show_default=True)
 @_common
-def hours_command(group_by, first, last, unit_id, district_id, post_id, fmt, out, as_json):
+def hours_command(group_by, first, last, unit_id, district_id, post_id, source, fmt, out, as_json):
     """Hour totals grouped by volunteer, unit, post, district, day, week or month."""
     from server.records import exports, reports
 
     fmt = _format(fmt, out, "json" if as_json and not out else "xlsx")
-    first, last, filters = _setup(first, last, unit_id, district_id, post_id)
+    first, last, filters = _setup(first, last, unit_id, district_id, post_id, source)
     report = reports.hours(COMMAND_LINE, group_by, first, last, filters)
     summary = {"from": first.isoformat(), "to": last.isoformat(), "group_by": group_by, "totals": report.totals}
     if fmt == "json":
@@ -111,14 +114,14 @@ def hours_command(group_by, first, last, unit_id, district_id, post_id, fmt, out
 @reports_cli.command("shifts")
 @click.option("--layout", type=click.Choice(["standard", "national"]), default="standard", show_default=True)
 @_common
-def shifts_command(layout, first, last, unit_id, district_id, post_id, fmt, out, as_json):
+def shifts_command(layout, first, last, unit_id, district_id, post_id, source, fmt, out, as_json):
     """Shift-by-shift records; --layout national for the national system's import."""
     from server.records import exports, national_export, shift_records
 
     fmt = _format(fmt, out, "xlsx")
     if fmt == "json":
         raise click.UsageError("上岗记录只能导出为 xlsx 或 csv（--format xlsx|csv）")
-    first, last, filters = _setup(first, last, unit_id, district_id, post_id)
+    first, last, filters = _setup(first, last, unit_id, district_id, post_id, source)
     tz = county_zone()
     records = shift_records.records(COMMAND_LINE, first, last, filters, counted_only=layout == "national")
     if layout == "national":

@@ -8,7 +8,7 @@ from flask import Response, request, send_file, stream_with_context
 from server import callers
 from server.records import exports
 from server.records import national_export
-from server.records import reports
+from server.records import report_terms, reports
 from server.records import shift_records
 from server.clock import county_zone, local_date, utcnow
 from server.console_api import bp
@@ -16,7 +16,6 @@ from server.errors import ValidationError
 from server.inputs import encode_cursor, query_cursor, query_date, query_int
 
 _ID_MAX = 2**31 - 1
-SOURCES = ("scan", "manual", "leader")
 
 
 def report_format() -> str:
@@ -42,7 +41,7 @@ def report_filters() -> reports.Filters:
 
 def _source() -> str | None:
     value = (request.args.get("source") or "").strip() or None
-    if value is not None and value not in SOURCES:
+    if value is not None and value not in report_terms.SOURCES:
         raise ValidationError("source 只能是 scan、manual 或 leader", field="source")
     return value
 

@@ -27,6 +27,9 @@ METRICS = ("scanned_minutes", "manual_minutes", "credited_minutes", "hours", "sh
            "questionnaires", "volunteers", "pending_shift_count", "pending_minutes")
 
 
+SOURCES = ("scan", "manual", "leader")  # how a shift came to be: a scan, added by hand, a post leader's card
+
+
 @dataclass(frozen=True)
 class Filters:
     unit_id: int | None = None
