@@ -32,22 +32,24 @@ def report(caller: Caller | None, first: date, last: date, top: int = TOP_VOLUNT
         permissions.require_console(caller)
     by = {"unit": defaultdict(_Tally), "post": defaultdict(_Tally), "volunteer": defaultdict(_Tally)}
     total = _Tally()
-    where = [s.local_date >= first, s.local_date <= last, s.source == "scan"]
-    if caller is not None:
-        where.append(permissions.shift_filter(caller))
-    still_open = _still_open(where, first, last)
+
+    def tallies(row) -> tuple:
+        return total, by["unit"][row.unit_id], by["post"][row.post_id], by["volunteer"][row.volunteer_id]
+
+    scanned = [s.source == "scan"] + ([permissions.shift_filter(caller)] if caller is not None else [])
+    in_period = [s.local_date >= first, s.local_date <= last, *scanned]
     for key, column in (("unit", s.unit_id), ("post", s.post_id), ("volunteer", s.volunteer_id)):
-        for value, count in _finished_counts(where, column):
+        for value, count in _finished_counts(in_period, column):
             by[key][value].shifts += count
-            if key == "unit":
-                total.shifts += count
+    total.shifts = sum(tally.shifts for tally in by["unit"].values())
+    still_open = _still_open(scanned, first, last)
     for row in still_open:
-        for tally in (total, by["unit"][row.unit_id], by["post"][row.post_id], by["volunteer"][row.volunteer_id]):
+        for tally in tallies(row):
             tally.shifts += 1
-    for row in itertools.chain(_finished_flagged(where), still_open):
+    for row in itertools.chain(_finished_flagged(in_period), still_open):
         flags = [flag for flag in (row.flags or []) if flag in TRUST_FLAGS]
         if flags:
-            for tally in (total, by["unit"][row.unit_id], by["post"][row.post_id], by["volunteer"][row.volunteer_id]):
+            for tally in tallies(row):
                 tally.flag(flags)
     names = _names(by)
     volunteers = [dict(names["volunteer"].get(key, {"id": key}), **tally.json())
@@ -69,25 +71,25 @@ def report(caller: Caller | None, first: date, last: date, top: int = TOP_VOLUNT
 # their flags are read only where a flag can be, and the few still open are read whole.
 
 
-def _finished_counts(where: list, column) -> list[tuple]:
-    return db.session.execute(sa.select(column, sa.func.count()).where(*where, hours.finished(Shift.__table__))
+def _finished_counts(in_period: list, column) -> list[tuple]:
+    return db.session.execute(sa.select(column, sa.func.count()).where(*in_period, hours.finished(Shift.__table__))
                               .group_by(column)).all()
 
 
-def _finished_flagged(where: list) -> list:
+def _finished_flagged(in_period: list) -> list:
     """Only shifts that entered review can carry a trust flag: every trust flag is a review flag,
     and a shift given one gets review_state 'pending' (then approved, adjusted or rejected; back
     to 'none' only when no review flag is left: shift_flags.raise_flags, post_rules; a test holds
     the trust flags to being review flags)."""
     return db.session.execute(sa.select(s.unit_id, s.post_id, s.volunteer_id, s.flags).where(
-        *where, hours.finished(Shift.__table__), s.review_state != "none")).all()
+        *in_period, hours.finished(Shift.__table__), s.review_state != "none")).all()
 
 
-def _still_open(where: list, first: date, last: date) -> list:
+def _still_open(scanned: list, first: date, last: date) -> list:
     """Open shifts by the open-shift index alone, their dates checked here: given the period as
     well, SQLite walks the month's rows by another index (27 ms for a county's 4 open shifts)."""
     query = sa.select(s.unit_id, s.post_id, s.volunteer_id, s.flags, s.local_date).where(
-        *where[2:], sa.text("shifts.status = 'open'"))
+        *scanned, sa.text("shifts.status = 'open'"))
     return [row for row in db.session.execute(query) if first <= row.local_date <= last]
 
 
