@@ -12,15 +12,12 @@ to open the mini-program). Whether the card's version is still current is the da
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+
+from qr import signing
 
 PREFIX = "RVC"
-SIGNATURE_BYTES = 9  # 72 bits, 12 base64url characters
 MAX_LENGTH = 32
 _TOKEN_RE = re.compile(r"^RVC([1-9][0-9]{0,8})\.([1-9][0-9]{0,5})\.([A-Za-z0-9_-]{12})$")
 
@@ -35,18 +32,12 @@ class CardCode:
     card_version: int
 
 
-@lru_cache(maxsize=4)
-def _key(secret_key: str) -> bytes:
-    return hmac.new(secret_key.encode(), b"redvest/volunteer-card/v1", hashlib.sha256).digest()
-
-
-def _signature(secret_key: str, volunteer_id: int, card_version: int) -> str:
-    mac = hmac.digest(_key(secret_key), f"{PREFIX}{volunteer_id}.{card_version}".encode(), "sha256")
-    return base64.urlsafe_b64encode(mac[:SIGNATURE_BYTES]).decode().rstrip("=")
+_PURPOSE = b"redvest/volunteer-card/v1"
 
 
 def make_token(secret_key: str, volunteer_id: int, card_version: int) -> str:
-    token = f"{PREFIX}{volunteer_id}.{card_version}.{_signature(secret_key, volunteer_id, card_version)}"
+    signed = f"{PREFIX}{volunteer_id}.{card_version}"
+    token = f"{signed}.{signing.sign(secret_key, _PURPOSE, signed)}"
     if len(token) > MAX_LENGTH or not _TOKEN_RE.match(token):
         raise ValueError(f"volunteer {volunteer_id} version {card_version} gives no valid card")
     return token
@@ -58,6 +49,6 @@ def verify(secret_key: str, scanned: str) -> CardCode:
     if not match:
         raise InvalidCard("malformed card")
     volunteer_id, card_version, signature = int(match[1]), int(match[2]), match[3]
-    if not hmac.compare_digest(signature, _signature(secret_key, volunteer_id, card_version)):
+    if not signing.matches(secret_key, _PURPOSE, f"{PREFIX}{volunteer_id}.{card_version}", signature):
         raise InvalidCard("bad signature")
     return CardCode(volunteer_id, card_version)

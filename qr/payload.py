@@ -13,15 +13,13 @@ at scan time (not here) is what makes rotation revoke old posters.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-SIGNATURE_BYTES = 9  # 72 bits, 12 base64url characters
+from qr import signing
+
 SCENE_MAX_LENGTH = 32
 _TOKEN_RE = re.compile(r"^([1-9][0-9]{0,8})\.([1-9][0-9]{0,5})\.([A-Za-z0-9_-]{12})$")
 
@@ -36,19 +34,12 @@ class PostCode:
     qr_version: int
 
 
-@lru_cache(maxsize=4)
-def _key(secret_key: str) -> bytes:
-    # A key of its own, so a QR signature can never double as any other signature.
-    return hmac.new(secret_key.encode(), b"redvest/qr-payload/v1", hashlib.sha256).digest()
-
-
-def _signature(secret_key: str, post_id: int, qr_version: int) -> str:
-    mac = hmac.digest(_key(secret_key), f"{post_id}.{qr_version}".encode(), "sha256")
-    return base64.urlsafe_b64encode(mac[:SIGNATURE_BYTES]).decode().rstrip("=")
+_PURPOSE = b"redvest/qr-payload/v1"  # a key of its own: a post's signature doubles as no other
 
 
 def make_token(secret_key: str, post_id: int, qr_version: int) -> str:
-    token = f"{post_id}.{qr_version}.{_signature(secret_key, post_id, qr_version)}"
+    signed = f"{post_id}.{qr_version}"
+    token = f"{signed}.{signing.sign(secret_key, _PURPOSE, signed)}"
     assert len(token) <= SCENE_MAX_LENGTH
     return token
 
@@ -102,6 +93,6 @@ def verify(secret_key: str, scanned: str, public_base_url: str | None = None) ->
     if not match:
         raise InvalidPayload("malformed token")
     post_id, qr_version, signature = int(match[1]), int(match[2]), match[3]
-    if not hmac.compare_digest(signature, _signature(secret_key, post_id, qr_version)):
+    if not signing.matches(secret_key, _PURPOSE, f"{post_id}.{qr_version}", signature):
         raise InvalidPayload("bad signature")
     return PostCode(post_id, qr_version)
