@@ -74,4 +74,9 @@ function messageFor(error) {
   return hasChinese(error.message) ? error.message : FALLBACK
 }
 
-module.exports = { MESSAGES, messageFor, FALLBACK }
+// A page's error line for a failed call: the message in the style pages show errors in.
+function notice(error) {
+  return { kind: 'error', text: messageFor(error) }
+}
+
+module.exports = { MESSAGES, messageFor, notice, FALLBACK }

@@ -55,7 +55,7 @@ Component({
           corrections: corrections.items.map((c) => ({ ...c, stateText: outcome(c) })),
         })
       } catch (err) {
-        this.setData({ message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ message: errors.notice(err) })
       }
     },
     async onMore() {
@@ -64,7 +64,7 @@ Component({
         const page = await api.call('shifts', { query: { limit: 20, cursor: this.data.cursor } })
         this.setData({ shifts: this.data.shifts.concat(page.items.map(shiftView)), cursor: page.next_cursor, more: !!page.next_cursor })
       } catch (err) {
-        this.setData({ message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ message: errors.notice(err) })
       }
     },
     onOpen(e) {

@@ -92,7 +92,7 @@ Component({
         this.startTimer()
         if (me.open_shift) await this.loadLeading()
       } catch (err) {
-        this.setData({ ready: true, message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ ready: true, message: errors.notice(err) })
       }
     },
 

@@ -63,7 +63,7 @@ Component({
             : '您还不是任何岗位的岗长，如需代签请联系协调员' } })
         }
       } catch (err) {
-        this.setData({ ready: true, message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ ready: true, message: errors.notice(err) })
       }
     },
 
@@ -123,7 +123,7 @@ Component({
           params: { id: this.data.leaderShiftId }, filePath: photo.tempFilePath, formData: { kind: 'duty' } })
         this.setData({ photo: { state: 'done', id: uploaded.id }, message: { kind: 'ok', text: '合影已上传' } })
       } catch (err) {
-        this.setData({ photo: { state: 'failed', id: null }, message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ photo: { state: 'failed', id: null }, message: errors.notice(err) })
       }
     },
 
@@ -152,7 +152,7 @@ Component({
         })
         await this.load()
       } catch (err) {
-        this.setData({ busy: false, message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ busy: false, message: errors.notice(err) })
       }
     },
   },

@@ -39,7 +39,7 @@ Component({
           onDuty: !!me.open_shift,
         })
       } catch (err) {
-        this.setData({ loaded: true, message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ loaded: true, message: errors.notice(err) })
       }
     },
 
@@ -55,7 +55,7 @@ Component({
         const data = await api.call('myData')
         this.setData({ held: personalData.sections(data) })
       } catch (err) {
-        this.setData({ message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ message: errors.notice(err) })
       } finally {
         this.setData({ loadingData: false })
       }

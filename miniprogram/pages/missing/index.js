@@ -26,7 +26,7 @@ Component({
         })
         this.setData({ posts })
       } catch (err) {
-        this.setData({ message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ message: errors.notice(err) })
       }
     },
     onPost(e) {
@@ -63,7 +63,7 @@ Component({
         })
         this.setData({ sending: false, sent: true, message: { kind: 'ok', text: '补录申请已提交，协调员核实后计入时长' } })
       } catch (err) {
-        this.setData({ sending: false, message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ sending: false, message: errors.notice(err) })
       }
     },
   },

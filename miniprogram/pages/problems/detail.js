@@ -69,7 +69,7 @@ Component({
         })
         this.updateCanAdd()
       } catch (err) {
-        this.setData({ message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ message: errors.notice(err) })
       }
     },
 

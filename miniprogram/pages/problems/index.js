@@ -40,7 +40,7 @@ Component({
         const page = await api.call('problems', { query: { limit: 20 } })
         this.setData({ loaded: true, message: null, problems: page.items.map(problemView), cursor: page.next_cursor, more: !!page.next_cursor })
       } catch (err) {
-        this.setData({ loaded: true, message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ loaded: true, message: errors.notice(err) })
       }
     },
     async onMore() {
@@ -49,7 +49,7 @@ Component({
         const page = await api.call('problems', { query: { limit: 20, cursor: this.data.cursor } })
         this.setData({ problems: this.data.problems.concat(page.items.map(problemView)), cursor: page.next_cursor, more: !!page.next_cursor })
       } catch (err) {
-        this.setData({ message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ message: errors.notice(err) })
       }
     },
     onOpen(e) {

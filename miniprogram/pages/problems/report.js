@@ -41,7 +41,7 @@ Component({
         const [list, me] = await Promise.all([api.call('problemCategories'), api.call('me')])
         this.setData({ categories: list.items, post: me.open_shift ? me.open_shift.post : null })
       } catch (err) {
-        this.setData({ message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ message: errors.notice(err) })
       }
     },
 
@@ -121,7 +121,7 @@ Component({
         if (err.code === 'PROBLEM_LIKELY_DUPLICATE' && err.details.duplicate_of) {
           this.setData({ duplicate: duplicateView(err.details.duplicate_of) })
         } else {
-          this.setData({ message: { kind: 'error', text: errors.messageFor(err) } })
+          this.setData({ message: errors.notice(err) })
         }
         return
       }

@@ -17,7 +17,7 @@ Component({
         const roster = await api.call('roster', { query: { days: 30 } })
         this.setData({ slots: roster.items })
       } catch (err) {
-        this.setData({ message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ message: errors.notice(err) })
       }
     },
     async onSubscribe() {

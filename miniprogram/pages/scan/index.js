@@ -34,7 +34,7 @@ Component({
           this.setData({ mode: 'start' })
         }
       } catch (err) {
-        this.setData({ mode: 'error', message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ mode: 'error', message: errors.notice(err) })
       }
     },
 

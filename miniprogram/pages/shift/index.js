@@ -42,7 +42,7 @@ Component({
           this.setData({ message: { kind: 'info', text: `已有 ${count} 张照片，达到每次上岗的上限` } })
         }
       } catch (err) {
-        this.setData({ message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ message: errors.notice(err) })
       }
     },
 
@@ -98,7 +98,7 @@ Component({
         await this.load()
         this.setData({ sending: false, canCorrect: false, message: { kind: 'ok', text: '更正申请已提交，请等待协调员处理' } })
       } catch (err) {
-        this.setData({ sending: false, message: { kind: 'error', text: errors.messageFor(err) } })
+        this.setData({ sending: false, message: errors.notice(err) })
       }
     },
   },
