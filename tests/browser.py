@@ -29,10 +29,31 @@ def chromium():
 
 
 class Problems(list):
+    """What went wrong on a page, checked when the test ends.
+
+    A request cancelled (net::ERR_ABORTED) is a problem only when nothing explains it: a
+    download ends its navigation that way, a test that clicks on before a page's script has
+    arrived cancels it by leaving the page, and closing the browser cancels what is in flight.
+    """
+
     def __init__(self):
         super().__init__()
         self.downloads: set[str] = set()
         self.aborted: list[str] = []
+        self.navigations = 0  # main-frame navigations started so far
+        self.started: dict[object, int] = {}  # request -> navigations when it started
+        self.closing = False
+
+    def on_request(self, request):
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            self.navigations += 1
+        self.started[request] = self.navigations
+
+    def on_failed(self, request):
+        if request.failure != "net::ERR_ABORTED":
+            self.append(f"request failed: {request.url} ({request.failure})")
+        elif not self.closing and self.started.get(request, self.navigations) == self.navigations:
+            self.aborted.append(request.url)
 
     def check(self):
         # A download ends its navigation with ERR_ABORTED; that is the browser saving a file.
@@ -49,8 +70,8 @@ def browser_page(chromium, live_server):
     problems = Problems()
     page.on("pageerror", lambda exc: problems.append(f"uncaught JavaScript exception: {exc}"))
     page.on("download", lambda download: problems.downloads.add(download.url))
-    page.on("requestfailed", lambda req: problems.aborted.append(req.url) if req.failure == "net::ERR_ABORTED"
-            else problems.append(f"request failed: {req.url} ({req.failure})"))
+    page.on("request", problems.on_request)
+    page.on("requestfailed", problems.on_failed)
     page.on("response", lambda res: problems.append(f"HTTP {res.status}: {res.url}")
             if res.status >= 400 else None)
 
@@ -64,5 +85,12 @@ def browser_page(chromium, live_server):
     page.route("**/*", guard)
     page.problems = problems
     yield page
+    problems.closing = True
     context.close()
     problems.check()
+
+
+def follow(page, selector):
+    """Click a link and wait until the page it opens has loaded (its script included)."""
+    with page.expect_navigation():
+        page.click(selector)

@@ -13,7 +13,7 @@ from server.checkin import hours as rules
 from server.clock import zone
 from server.db import db
 from tests import factories
-
+from tests.browser import follow
 from tests.factories import PASSWORD, at_post
 
 SHANGHAI = zone("Asia/Shanghai")
@@ -45,7 +45,7 @@ def test_admin_signs_in_and_rotates_a_posts_qr(browser_page, admin, county):
     page = browser_page
     sign_in(page, "admin1")
     assert page.locator("nav a").first.get_attribute("href").startswith("/console/")
-    page.click("nav >> text=岗位")
+    follow(page, "nav >> text=岗位")
     row = page.locator("tr", has_text="人民路与解放路交叉口")
     page.once("dialog", lambda dialog: dialog.accept())
     row.locator("button", has_text="更换二维码").click()
@@ -61,7 +61,7 @@ def test_a_scan_appears_on_the_on_duty_board_by_itself(browser_page, app, live_s
     volunteer = factories.volunteer(county.unit_a, name="王小明")
     page = browser_page
     sign_in(page, "east")
-    page.click("nav >> text=在岗情况")
+    follow(page, "nav >> text=在岗情况")
     assert page.locator(".volunteer-name").count() == 0
     res = requests.post(f"{live_server}/api/mp/v1/shifts", json=at_post(county.post_east),
                         headers=factories.headers(volunteer), timeout=10)
@@ -79,7 +79,7 @@ def test_leader_answers_who_was_on_duty_at_a_post(browser_page, county):
     past_shift(factories.volunteer(county.unit_b, name="赵磊"), county.post_east, morning + timedelta(hours=2), 60)
     page = browser_page
     sign_in(page, "leader1")
-    page.click("nav >> text=在岗查询")
+    follow(page, "nav >> text=在岗查询")
     page.select_option("select[name=post_id]", str(county.post_east.id))
     page.fill("input[name=at]", "2026-11-20T07:40")
     page.click("#duty-form button[type=submit]")
@@ -98,14 +98,14 @@ def test_coordinator_approves_a_flagged_shift_and_the_hours_change(browser_page,
     flagged = past_shift(volunteer, county.post_east, start + timedelta(hours=3), 300)  # capped, pending
     page = browser_page
     sign_in(page, "caizheng")
-    page.click("nav >> text=时长统计")
+    follow(page, "nav >> text=时长统计")
     assert page.locator("#total-hours").inner_text() == "1.0"
-    page.click("nav >> text=审核")
+    follow(page, "nav >> text=审核")
     item = page.locator(f"#shift-{flagged.id}")
     item.locator("button", has_text="通过").click()
     page.wait_for_selector("text=审核结果已保存")
     assert page.locator(f"#shift-{flagged.id}").count() == 0
-    page.click("nav >> text=时长统计")
+    follow(page, "nav >> text=时长统计")
     assert page.locator("#total-hours").inner_text() == "5.0"  # 1 h + the approved 4 h (capped)
 
 
@@ -117,7 +117,7 @@ def test_hours_download_opens_in_excel_with_the_same_numbers(browser_page, count
     past_shift(factories.volunteer(county.unit_b, name="吴婷"), county.post_west, start - timedelta(hours=20), 45)
     page = browser_page
     sign_in(page, "admin2")
-    page.click("nav >> text=时长统计")
+    follow(page, "nav >> text=时长统计")
     shown = {row.locator("td").nth(0).inner_text(): row.locator("td").nth(3).inner_text()  # 计入时长（分钟）
              for row in page.locator("#hours-table tbody tr").all()}
     with page.expect_download() as download_info:

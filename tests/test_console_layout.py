@@ -11,6 +11,7 @@ import axe_playwright_python
 import pytest
 
 from tests import console_data
+from tests.browser import follow
 from tests.console_walk import MEASURE
 from tests.factories import PASSWORD
 
@@ -120,7 +121,7 @@ def test_on_a_phone_the_menu_hides_behind_one_button(browser_page, busy):
     assert first_heading["y"] < 120  # content starts right under the bar, not under nine menu items
     page.click("#menu-toggle")
     assert menu.is_visible() and page.get_attribute("#menu-toggle", "aria-expanded") == "true"
-    page.click("#site-menu >> text=在岗情况")
+    follow(page, "#site-menu >> text=在岗情况")
     page.wait_for_url("**/console/duty/now")
     assert not page.locator("#site-menu").is_visible()
 

@@ -10,6 +10,7 @@ from server.clock import utcnow, zone
 from server.db import db
 from server.models import ListedVolunteer, Shift, User
 from tests import console_data, factories
+from tests.browser import follow
 from tests.factories import PASSWORD
 from tests.photo_helpers import scene_jpeg
 
@@ -35,7 +36,7 @@ def test_admin_creates_a_coordinator_account_who_then_signs_in(browser_page, cou
     factories.console_user("admin", username="admin1")
     page = browser_page
     sign_in(page, "admin1")
-    page.click("nav >> text=账号")
+    follow(page, "nav >> text=账号")
     page.fill("#account-form input[name=username]", "caizheng")
     page.fill("#account-form input[name=name]", "财政局联络员")
     page.select_option("#account-form select[name=role]", "coordinator")
@@ -62,7 +63,7 @@ def test_coordinator_imports_a_list_fixes_two_bad_rows_and_a_listed_volunteer_la
     factories.console_user("coordinator", unit_=county.unit_a, username="caizheng")
     page = browser_page
     sign_in(page, "caizheng")
-    page.click("nav >> text=志愿者")
+    follow(page, "nav >> text=志愿者")
     page.click("text=导入志愿者名单")
     bad = _sheet(tmp_path / "bad.xlsx", [["姓名", "手机号"], ["张伟", "13812345678"], ["李娜", "1381234"],
                                          ["", "13812345670"], ["赵磊", "13812345671"]])
@@ -86,7 +87,7 @@ def test_coordinator_imports_a_list_fixes_two_bad_rows_and_a_listed_volunteer_la
     assert res.status_code == 201 and res.json()["unit"]["name"] == "县财政局"
     page.reload()
     assert page.locator("#waiting-table tbody tr").count() == 3
-    page.click("nav >> text=志愿者")
+    follow(page, "nav >> text=志愿者")
     assert "李娜" in page.locator("#volunteers-table").inner_text()
 
 
@@ -95,7 +96,7 @@ def test_coordinator_records_a_manual_shift_and_sees_the_hours_change(browser_pa
     volunteer = factories.volunteer(county.unit_a, name="孙丽")
     page = browser_page
     sign_in(page, "caizheng")
-    page.click("nav >> text=志愿者")
+    follow(page, "nav >> text=志愿者")
     page.click("#volunteers-table >> text=孙丽")
     assert page.locator("#lifetime-hours").inner_text() == "0.0 小时"
     yesterday = (datetime.now(SHANGHAI) - timedelta(days=1)).date().isoformat()
@@ -119,7 +120,7 @@ def test_coordinator_approves_three_flagged_shifts_at_once(browser_page, county)
                                flags=["capped"], review_state="pending") for i in range(4)]
     page = browser_page
     sign_in(page, "caizheng")
-    page.click("nav >> text=审核")
+    follow(page, "nav >> text=审核")
     for shift in flagged[:3]:
         page.check(f"#shift-{shift.id} input[name=shift_id]")
     page.click("#bulk-approve")
@@ -135,7 +136,7 @@ def test_a_leader_on_a_phone_opens_the_board_a_posts_duty_and_the_bulletin(brows
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, "walk-leader")
     page.click("#menu-toggle")
-    page.click("#site-menu >> text=在岗情况")
+    follow(page, "#site-menu >> text=在岗情况")
     card = page.locator(f"article[data-post-id='{county.post_east.id}']")
     assert "陈静" in card.inner_text()
     card.locator("h2 a").click()
@@ -143,7 +144,8 @@ def test_a_leader_on_a_phone_opens_the_board_a_posts_duty_and_the_bulletin(brows
     assert "陈静" in page.locator("#duty-answer").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.click("#menu-toggle")
-    page.click("#site-menu >> text=通报")
+    follow(page, "#site-menu >> text=通报")
+    page.wait_for_url("**/console/bulletin")
     assert page.locator("#bulletin-hours").is_visible()
     with page.expect_download() as download:
         page.click("#bulletin-pdf")
@@ -157,7 +159,7 @@ def test_a_spot_check_started_in_the_console_is_answered_and_the_answer_appears(
     factories.shift(volunteer, county.post_east, utcnow() - timedelta(minutes=20), None)
     page = browser_page
     sign_in(page, "boss")
-    page.click("nav >> text=抽查")
+    follow(page, "nav >> text=抽查")
     page.select_option("#spot-check-form select[name=post_id]", str(county.post_east.id))
     page.click("#spot-check-form button[type=submit]")
     page.wait_for_selector("text=已发起抽查")

@@ -92,6 +92,7 @@ test('a first-time volunteer registers, serves 20 minutes at a post with a photo
   await until(() => end.instance.data.mode === 'ended', 'the end of the shift')
   expect(end.instance.data.result.creditedMinutes).toBe(20)
   expect(text(end, '#credited')).toBe('计入 20 分钟')
+  expect(end.instance.data.result.review).toBe('') // nothing sent it to a coordinator: it counts now
   expect(text(end, '#star')).toContain('再服务 99 小时 40 分钟可达一星')
 
   // The backend agrees.
