@@ -24,9 +24,10 @@ def problem_categories():
 
 @bp.post("/problems")
 def report_problem():
-    """201 with the new problem, or 409 PROBLEM_LIKELY_DUPLICATE naming ``duplicate_of``."""
-    row = reporting.report(callers.current(), json_body(), utcnow(), county_zone())
-    return _json(row), 201
+    """201 with the new problem (200 with it again for a retried client_request_id), or 409
+    PROBLEM_LIKELY_DUPLICATE naming ``duplicate_of``."""
+    row, created = reporting.report(callers.current(), json_body(), utcnow(), county_zone())
+    return _json(row), 201 if created else 200
 
 
 @bp.get("/problems")

@@ -86,7 +86,7 @@ def problems(reporter: User, dispatcher: User, fixer: User, posts: list, now: da
              ("fixed", "环境卫生", "广场垃圾桶满溢，无人清运", 4)]
     for (state, category, description, days_ago), post in zip(cases, posts):
         reported_at = now - timedelta(days=days_ago, hours=2)
-        row = reporting.report(callers.load(reporter.id), {
+        row, _ = reporting.report(callers.load(reporter.id), {
             "category": category, "description": description, "post_id": post.id,
             "latitude": post.latitude + 0.0001, "longitude": post.longitude}, reported_at, TZ)
         photos.add(callers.load(reporter.id), row, "before",

@@ -132,6 +132,55 @@ def test_a_second_report_of_the_same_thing_nearby_is_answered_with_the_first(cli
     assert again.status_code == 201 and again.get_json()["id"] != first
 
 
+def test_a_report_sent_again_after_a_lost_answer_returns_the_problem_it_made(client, county, people):
+    # The phone's first answer timed out; it sends the same report with the same request id.
+    first = report(client, people.volunteer, county.post_east, client_request_id="tap-1")
+    assert first.status_code == 201
+    again = report(client, people.volunteer, county.post_east, client_request_id="tap-1")
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert own_ids(client, people.volunteer) == [first.get_json()["id"]]
+    # So the photos go to it, instead of the volunteer being told someone else reported it.
+    path = f"{MP}/problems/{first.get_json()['id']}/photos"
+    assert photo(client, people.volunteer, path, seed=11).status_code == 201
+    # Another tap (another id) is another report, and meets the likely-duplicate check as before.
+    other_tap = report(client, people.volunteer, county.post_east, client_request_id="tap-2")
+    assert other_tap.status_code == 409 and other_tap.get_json()["error"]["code"] == "PROBLEM_LIKELY_DUPLICATE"
+
+
+def test_a_request_id_is_the_reporters_own(client, county, people):
+    mine = report(client, people.volunteer, county.post_east, client_request_id="tap-1")
+    theirs = report(client, people.other_volunteer, county.post_east, client_request_id="tap-1",
+                    confirm_new=True)
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert theirs.get_json()["id"] != mine.get_json()["id"]
+
+
+def test_the_same_report_sent_twice_at_once_makes_one_problem(client, county, people, live_server):
+    import requests
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = {"category": "公共设施", "description": "护栏倒伏", "latitude": county.post_east.latitude,
+            "longitude": county.post_east.longitude, "client_request_id": "tap-9"}
+    headers = factories.headers(people.volunteer, "mp")
+
+    def send(_) -> tuple[int, int]:
+        res = requests.post(f"{live_server}{MP}/problems", json=body, headers=headers, timeout=30)
+        return res.status_code, res.json().get("id")
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(send, range(4)))
+
+    assert sorted(status for status, _ in answers) == [200, 200, 200, 201]
+    assert len({pid for _, pid in answers}) == 1
+    assert own_ids(client, people.volunteer) == [answers[0][1]]
+
+
+def own_ids(client, volunteer) -> list[int]:
+    res = client.get(f"{MP}/problems", headers=factories.headers(volunteer, "mp"))
+    return [item["id"] for item in res.get_json()["items"]]
+
+
 def test_the_default_deadline_counts_the_countys_working_days(app, client, county, people):
     today = local_date(utcnow(), TZ)
     # A three-day holiday starting tomorrow pushes a 3-working-day deadline (交通秩序) back.

@@ -69,8 +69,8 @@ def problem_list():
 @bp.post("/problems")
 def console_report_problem():
     """Console users report too (a leader on an inspection)."""
-    row = reporting.report(callers.current(), json_body(), utcnow(), county_zone())
-    return _json(row), 201
+    row, created = reporting.report(callers.current(), json_body(), utcnow(), county_zone())
+    return _json(row), 201 if created else 200
 
 
 @bp.get("/problems/<int:problem_id>")

@@ -60,10 +60,15 @@ class Problem(db.Model):
     duplicate_of_id = sa.Column(sa.Integer, sa.ForeignKey("problems.id"))
     notify_reporter = sa.Column(sa.Boolean, nullable=False, default=False)
     notice_state = sa.Column(sa.String(16), nullable=False, default="none")
+    # The phone's id for one report, sent again on a retry (the first answer may have been lost).
+    client_request_id = sa.Column(sa.String(64))
     created_at = sa.Column(UTCDateTime, nullable=False)
     updated_at = sa.Column(UTCDateTime, nullable=False)
 
     __table_args__ = (
+        # A retried report finds the problem it made instead of making another, even when the
+        # retry arrives while the first is still being written.
+        sa.Index("uq_problems_client_request", "reporter_id", "client_request_id", unique=True),
         sa.CheckConstraint(sa.text("status IN ('open','assigned','fixed','verified','rejected')"), name="status"),
         sa.CheckConstraint(
             sa.text("status NOT IN ('assigned','fixed','verified') OR (unit_id IS NOT NULL AND deadline IS NOT NULL)"),

@@ -4,6 +4,11 @@ A report within DUPLICATE_RADIUS_M of an open one of the same category from the
 last DUPLICATE_WINDOW is answered with that one (409 PROBLEM_LIKELY_DUPLICATE,
 ``duplicate_of``) and nothing is written; the reporter may send it again with
 ``confirm_new: true`` when it really is another problem.
+
+A report may carry the phone's ``client_request_id``. Sent again (the first answer
+was lost to a timeout), it is answered with the problem the first one made, not
+with that problem as a likely duplicate: otherwise the reporter would be told that
+someone else reported it, and the photos would never follow.
 """
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ import sqlalchemy as sa
 from server import audit
 from server.callers import Caller, require_active
 from server.checkin import geo
+from sqlalchemy.exc import IntegrityError
+
 from server.clock import local_iso
 from server.db import db
 from server.errors import Conflict, Forbidden, ValidationError
@@ -31,11 +38,15 @@ AUDIT_FIELDS = ("status", "category_id", "description", "post_id", "unit_id", "d
 _ID_MAX = 2**31 - 1
 
 
-def report(caller: Caller, body: dict, now: datetime, tz) -> dict:
-    """File a report; the row as records.in_scope reads it."""
+def report(caller: Caller, body: dict, now: datetime, tz) -> tuple[dict, bool]:
+    """File a report; (the row as records.own reads it, created). A retry returns its problem."""
     require_active(caller)
     if not caller.registered and not caller.is_console:
         raise Forbidden("请先完成注册再上报问题", code="NOT_REGISTERED")
+    request_id = string(body, "client_request_id", max_length=64, required=False, label="请求编号")
+    made = _made_by_request(caller.id, request_id)
+    if made is not None:
+        return records.own(caller, made), False
     category = _category(body)
     description = string(body, "description", max_length=500, label="问题描述")
     latitude = number(body, "latitude", low=-90, high=90, label="纬度")
@@ -43,17 +54,40 @@ def report(caller: Caller, body: dict, now: datetime, tz) -> dict:
     post_id = _post_id(caller, body)
     notify = boolean(body, "notify", default=False)
     if not boolean(body, "confirm_new", default=False):
-        _refuse_likely_duplicate(category.id, latitude, longitude, now, tz)
+        try:
+            _refuse_likely_duplicate(category.id, latitude, longitude, now, tz)
+        except Conflict:
+            # The likely duplicate may be this very request, sent twice at once and written
+            # by the other one since it was looked for above.
+            made = _made_by_request(caller.id, request_id)
+            if made is None:
+                raise
+            return records.own(caller, made), False
     problem = Problem(category_id=category.id, description=description, latitude=latitude, longitude=longitude,
                       post_id=post_id, reporter_id=caller.id, status="open", notify_reporter=notify,
-                      notice_state="none", created_at=now, updated_at=now)
+                      notice_state="none", client_request_id=request_id, created_at=now, updated_at=now)
     db.session.add(problem)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same request, sent twice at once: the other one wrote it first.
+        db.session.rollback()
+        made = _made_by_request(caller.id, request_id)
+        if made is None:
+            raise
+        return records.own(caller, made), False
     row = {name: getattr(problem, name) for name in AUDIT_FIELDS}
     audit.record(actor_id=caller.id, action="problem_report", entity_type="problem", entity_id=problem.id,
                  before=None, after=audit.snapshot(row, AUDIT_FIELDS), reason=None, now=now)
     db.session.commit()
-    return records.own(caller, problem.id)
+    return records.own(caller, problem.id), True
+
+
+def _made_by_request(reporter_id: int, request_id: str | None) -> int | None:
+    if request_id is None:
+        return None
+    return db.session.execute(sa.select(p.id).where(p.reporter_id == reporter_id,
+                                                    p.client_request_id == request_id)).scalar()
 
 
 def _category(body: dict) -> ProblemCategory:

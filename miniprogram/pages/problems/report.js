@@ -4,12 +4,15 @@
 // first, then the photos are sent one by one (a failed one keeps a retry button). A report
 // near an open one of the same kind is answered with that one: the volunteer says whether it
 // is the same problem (nothing is written) or another one (sent again as new).
+// A report sent again unchanged (its first answer lost to a weak signal) carries the same
+// client_request_id, so the backend answers with the problem it already made.
 const api = require('../../utils/api')
 const a11y = require('../../utils/a11y')
 const config = require('../../config')
 const device = require('../../utils/device')
 const errors = require('../../utils/errors')
 const format = require('../../utils/format')
+const scan = require('../../utils/scan')
 const uploads = require('../../utils/uploads')
 
 const LOCATION_REFUSED = '没有取得位置，问题无法交给责任单位。请点下面的“打开设置”，允许红马甲使用位置信息，并打开手机定位后再提交。'
@@ -89,14 +92,14 @@ Component({
           this.setData({ locationRefused: true, message: { kind: 'error', text: LOCATION_REFUSED } })
           return
         }
-        this.report = {
+        const report = {
           category: this.data.categories[this.data.categoryIndex].id,
           description: this.data.description.trim(),
-          latitude: place.latitude,
-          longitude: place.longitude,
           post_id: this.data.post ? this.data.post.id : undefined,
-          notify,
         }
+        const same = this.report && ['category', 'description', 'post_id'].every((k) => this.report[k] === report[k])
+        report.client_request_id = same ? this.report.client_request_id : scan.newRequestId()
+        this.report = { ...report, latitude: place.latitude, longitude: place.longitude, notify }
         await this.create(false)
       } finally {
         this.setData({ sending: false })

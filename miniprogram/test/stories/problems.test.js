@@ -224,6 +224,41 @@ test('a reporter who sees the problem was already reported gives up, and nothing
   expect((await getJson(backend, '/api/mp/v1/problems', token())).body.items).toEqual([])
 })
 
+test('a report whose answer is lost to a weak signal is sent again and filed once, with its photo', async () => {
+  await registeredVolunteer('weak-signal', '冯丽', county)
+  standAt(county.west, 500)
+  const report = await open('problems/report')
+  await until(() => report.instance.data.categories.length, 'the categories')
+  await chooseCategory(report, '其他')
+  report.instance.onDescription({ detail: { value: '路灯杆上的广告牌松动' } })
+  await cameraPhoto(backend)
+  await tap(report, '#take-photo')
+  await until(() => report.instance.data.photos.length === 1, 'the photo on the form')
+
+  // The report reaches the backend, but its answer never comes back to the phone.
+  const request = wx.request
+  wx.request = (options) => {
+    if ((options.method || 'GET') !== 'POST' || !options.url.endsWith('/problems')) return request(options)
+    wx.request = request
+    return request({ ...options, success: () => options.fail({ errMsg: 'request:fail timeout' }) })
+  }
+  await tap(report, '#submit')
+  await until(() => report.instance.data.message, 'the failure')
+  expect(report.instance.data.message.kind).toBe('error')
+  const filed = (await getJson(backend, '/api/mp/v1/problems', token())).body.items
+  expect(filed.map((p) => p.description)).toEqual(['路灯杆上的广告牌松动']) // it was written
+
+  // Sent again: the same report, not a likely duplicate of itself, and the photo follows.
+  await tap(report, '#submit')
+  await until(() => report.instance.data.message && report.instance.data.message.kind === 'ok', 'the report filed')
+  expect(report.instance.data.duplicate).toBeNull()
+  expect(report.instance.data.problem.id).toBe(filed[0].id)
+  close(report)
+  const mine = (await getJson(backend, '/api/mp/v1/problems', token())).body.items
+  expect(mine.map((p) => p.id)).toEqual([filed[0].id])
+  expect((await getJson(backend, `/api/mp/v1/problems/${filed[0].id}`, token())).body.photos.before).toHaveLength(1)
+})
+
 test('as the command office assigns it, the unit fixes it and the office verifies it, the reporter sees each new state', async () => {
   await registeredVolunteer('follower', '孙丽', county)
   const filed = await postJson(backend, '/api/mp/v1/problems', {
