@@ -44,9 +44,9 @@ def report(caller: Caller, body: dict, now: datetime, tz) -> tuple[dict, bool]:
     if not caller.registered and not caller.is_console:
         raise Forbidden("请先完成注册再上报问题", code="NOT_REGISTERED")
     request_id = string(body, "client_request_id", max_length=64, required=False, label="请求编号")
-    made = _made_by_request(caller.id, request_id)
-    if made is not None:
-        return records.own(caller, made), False
+    retried = _retried(caller, request_id)
+    if retried is not None:
+        return retried
     category = _category(body)
     description = string(body, "description", max_length=500, label="问题描述")
     latitude = number(body, "latitude", low=-90, high=90, label="纬度")
@@ -59,10 +59,10 @@ def report(caller: Caller, body: dict, now: datetime, tz) -> tuple[dict, bool]:
         except Conflict:
             # The likely duplicate may be this very request, sent twice at once and written
             # by the other one since it was looked for above.
-            made = _made_by_request(caller.id, request_id)
-            if made is None:
+            retried = _retried(caller, request_id)
+            if retried is None:
                 raise
-            return records.own(caller, made), False
+            return retried
     problem = Problem(category_id=category.id, description=description, latitude=latitude, longitude=longitude,
                       post_id=post_id, reporter_id=caller.id, status="open", notify_reporter=notify,
                       notice_state="none", client_request_id=request_id, created_at=now, updated_at=now)
@@ -72,10 +72,10 @@ def report(caller: Caller, body: dict, now: datetime, tz) -> tuple[dict, bool]:
     except IntegrityError:
         # The same request, sent twice at once: the other one wrote it first.
         db.session.rollback()
-        made = _made_by_request(caller.id, request_id)
-        if made is None:
+        retried = _retried(caller, request_id)
+        if retried is None:
             raise
-        return records.own(caller, made), False
+        return retried
     row = {name: getattr(problem, name) for name in AUDIT_FIELDS}
     audit.record(actor_id=caller.id, action="problem_report", entity_type="problem", entity_id=problem.id,
                  before=None, after=audit.snapshot(row, AUDIT_FIELDS), reason=None, now=now)
@@ -83,11 +83,13 @@ def report(caller: Caller, body: dict, now: datetime, tz) -> tuple[dict, bool]:
     return records.own(caller, problem.id), True
 
 
-def _made_by_request(reporter_id: int, request_id: str | None) -> int | None:
+def _retried(caller: Caller, request_id: str | None) -> tuple[dict, bool] | None:
+    """The answer to a retry: the problem this reporter's request already made; None if none."""
     if request_id is None:
         return None
-    return db.session.execute(sa.select(p.id).where(p.reporter_id == reporter_id,
+    made = db.session.execute(sa.select(p.id).where(p.reporter_id == caller.id,
                                                     p.client_request_id == request_id)).scalar()
+    return None if made is None else (records.own(caller, made), False)
 
 
 def _category(body: dict) -> ProblemCategory:
