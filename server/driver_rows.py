@@ -43,17 +43,18 @@ def _utc_from_text(value):
     try:
         return _fromisoformat(value + "+00:00")  # as stored by SQLAlchemy: naive, microseconds
     except ValueError:  # some other text; read as UTCDateTime reads it
-        return _utc_from_naive(_fromisoformat(value))
+        return utc_from_naive(_fromisoformat(value))
 
 
-def _utc_from_naive(value):
+def utc_from_naive(value):
+    """A naive UTC datetime (or None), as psycopg returns a stored time, made aware."""
     # combine(), not replace(tzinfo=...): a fifth of the time, which counts over a few hundred rows.
     return None if value is None else _combine(value, value.time(), timezone.utc)
 
 
 def utc_reader(dialect: str) -> Callable[[Any], datetime | None]:
     """A stored UTC time (or NULL) to an aware UTC datetime, as UTCDateTime reads it."""
-    return _utc_from_text if dialect == "sqlite" else _utc_from_naive
+    return _utc_from_text if dialect == "sqlite" else utc_from_naive
 
 
 def naive_reader(dialect: str) -> Callable[[Any], datetime] | None:
@@ -82,7 +83,7 @@ def _aware_sqlite(element, compiler, **kw):
 
 def aware_reader(dialect: str) -> Callable[[Any], datetime]:
     """Reads a column selected through ``aware``."""
-    return _fromisoformat if dialect == "sqlite" else _utc_from_naive
+    return _fromisoformat if dialect == "sqlite" else utc_from_naive
 
 
 def date_reader(dialect: str) -> Callable[[Any], date]:

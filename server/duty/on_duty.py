@@ -35,8 +35,6 @@ posts_t, users_t, units_t, photos_t = Post.__table__, User.__table__, Unit.__tab
 LOOKBACK = timedelta(hours=LONG_SHIFT_HOURS)
 ONE_TICK = timedelta(microseconds=1)  # [at, at + 1 µs) is the instant `at` at the stored precision
 _OPEN = shifts_t.alias("o")  # built once: an alias's column collection costs more than the query
-_SLOT_COLUMNS = [slots_t.c[name] for name in ("id", "post_id", "unit_id", "local_date", "starts_at", "ends_at",
-                                              "needed", "note")]
 # What server/evidence/photos.entry() reads of a photo.
 _PHOTO_KEYS = ("id", "sha256", "kind", "width", "height", "bytes", "captured_at")
 

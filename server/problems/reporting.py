@@ -15,12 +15,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from server import audit
 from server.callers import Caller, require_active
 from server.checkin import geo
-from sqlalchemy.exc import IntegrityError
-
 from server.clock import local_iso
 from server.db import db
 from server.errors import Conflict, Forbidden, ValidationError

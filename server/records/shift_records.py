@@ -9,12 +9,13 @@ the database cursor; nothing is collected in a list.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Iterator
 
 import sqlalchemy as sa
 
 from server import permissions
+from server.driver_rows import utc_from_naive as utc
 from server.checkin import hours as rules
 from server.callers import Caller
 from server.clock import county_zone, day_bounds, local_iso
@@ -112,18 +113,13 @@ def _stream(caller, first, last, filters, counted_only, after, limit) -> Iterato
     keys = list(result.keys())
     for row in result:
         record = dict(zip(keys, row))
-        record["started_at"], record["ended_at"] = _utc(record["started_at"]), _utc(record["ended_at"])
+        record["started_at"], record["ended_at"] = utc(record["started_at"]), utc(record["ended_at"])
         if not full_phone:
             record["phone"] = mask_phone(record["phone"])
         record["activity"] = ACTIVITY_BY_KIND.get(record["post_kind"], ACTIVITY_BY_KIND["other"])
         record["content"] = _content(record)
         record["person_in_charge"] = by_district.get(record["district_id"]) or by_unit.get(record["unit_id"])
         yield record
-
-
-def _utc(naive: datetime | None) -> datetime | None:
-    # combine(), not replace(tzinfo=...): a fifth of the time, which counts over 100,000 rows.
-    return None if naive is None else datetime.combine(naive, naive.time(), timezone.utc)
 
 
 def _content(record: dict) -> str:
