@@ -29,6 +29,12 @@ def _is_postgres() -> bool:
     return TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
 
 
+# The machine's Redis, a database of each suite's own: .ci/run runs the SQLite and the
+# PostgreSQL suites side by side, and a test that empties its database or counts what it
+# finds there must not see the other suite's keys.
+REDIS_TEST_URL = f"redis://127.0.0.1:6379/{14 if _is_postgres() else 15}"
+
+
 def _base_config(database_url: str, wechat_base: str, instance: str) -> dict:
     return {
         "TESTING": True,

@@ -7,6 +7,7 @@ from flask import current_app
 from server.wechat import access_token
 from server.db import db
 from server.models import WechatToken
+from tests.conftest import REDIS_TEST_URL
 from tests.fake_wechat import APPID
 
 
@@ -50,12 +51,12 @@ def test_a_rejected_token_is_renewed_and_the_call_retried_once(tokens, fake_wech
 def test_redis_cache_is_shared(make_app, fake_wechat):
     import redis
     try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/15").ping()
+        redis.Redis.from_url(REDIS_TEST_URL).ping()
     except redis.ConnectionError:
         pytest.fail("Redis must be running on 127.0.0.1:6379 for this test (.ci/run starts it)")
-    redis.Redis.from_url("redis://127.0.0.1:6379/15").flushdb()
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
     fake_wechat.expire_access_tokens()
-    app = make_app(WECHAT_APPID=APPID, WECHAT_SECRET="wx-test-secret", REDIS_URL="redis://127.0.0.1:6379/15")
+    app = make_app(WECHAT_APPID=APPID, WECHAT_SECRET="wx-test-secret", REDIS_URL=REDIS_TEST_URL)
     with app.app_context():
         before = len(fake_wechat.calls_to("/cgi-bin/stable_token"))
         first = access_token.from_config(app.config).get()

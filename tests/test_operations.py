@@ -14,6 +14,7 @@ from server.db import db
 from server.evidence.photo_files import storage
 from server.models import User
 from tests import factories
+from tests.conftest import REDIS_TEST_URL
 from tests.photo_helpers import scene_jpeg, start_shift, upload
 
 METRICS_TOKEN = "metrics-token-for-the-test"
@@ -58,7 +59,7 @@ def test_readyz_names_redis_when_it_is_down(make_app):
 
 @pytest.mark.skipif(not redis_is_up(), reason="needs Redis on 127.0.0.1:6379")
 def test_readyz_checks_a_configured_redis(make_app):
-    app = make_app(REDIS_URL="redis://127.0.0.1:6379/15")
+    app = make_app(REDIS_URL=REDIS_TEST_URL)
     res = app.test_client().get("/readyz")
     assert res.status_code == 200 and res.get_json()["checks"]["redis"] == "ok"
 
