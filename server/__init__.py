@@ -141,6 +141,14 @@ def _configure_database(app: Flask) -> None:
     if url.startswith("sqlite"):
         timeout_s = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
         options.setdefault("connect_args", {"timeout": timeout_s, "check_same_thread": False})
+        if ":memory:" not in url and url.rstrip("/") != "sqlite:":
+            # A connection of its own per session, closed after: on Python 3.11 a rollback no
+            # longer resets a cursor left unfinished, so a pooled SQLite connection could carry
+            # that cursor's old snapshot into the next request, which then read a shift as still
+            # open. Opening a file costs ~0.1 ms; the scan path keeps its own connections.
+            from sqlalchemy.pool import NullPool
+
+            options.setdefault("poolclass", NullPool)
     else:
         options.setdefault("pool_pre_ping", True)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
