@@ -26,6 +26,7 @@ def sign_in(page, username, password=PASSWORD):
 
 
 def sign_out(page):
+    page.wait_for_load_state()  # the menu button shows only on a phone, once the stylesheet is in
     if page.locator("#menu-toggle").is_visible():
         page.click("#menu-toggle")
     page.click("form.logout button")
