@@ -74,6 +74,7 @@ def test_wechat_errors_become_clear_json_errors(wechat_app, fake_wechat, errcode
 
 def test_wechat_timeout_is_a_503(wechat_app, fake_wechat):
     fake_wechat.slow_codes.add("slow-code")
+    wechat_app.config["WECHAT_TIMEOUT"] = 1.0  # the client is built from the config on each call
     res = login(wechat_app.test_client(), "slow-code")  # fake sleeps 3 s, our timeout is 1 s
     assert res.status_code == 503 and res.get_json()["error"]["code"] == "WECHAT_UNAVAILABLE"
 
