@@ -10,6 +10,7 @@ map, so the PDF's text can be searched and copied.
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
 import tempfile
@@ -35,7 +36,19 @@ def truetype_cuts(text: str, weights=(400,), font_file: str | None = None) -> di
     ``font_file`` overrides the poster font (as POSTER_FONT does); a static
     font gives the same outlines at every weight.
     """
-    return {weight: _cut(text, weight, font_path(font_file)) for weight in weights}
+    path = font_path(font_file)
+    stat = os.stat(path)
+    chars = "".join(sorted(set(text) - {"\n", "\r", "\t"}))
+    return {weight: _cut_once(chars, weight, path, stat.st_mtime_ns, stat.st_size) for weight in weights}
+
+
+@functools.lru_cache(maxsize=64)
+def _cut_once(chars: str, weight: int, path: str, mtime_ns: int, size: int) -> bytes:
+    """One cut per set of characters, weight and font file (its time and size in the key, so a
+    replaced file is cut afresh). A cut takes 1-3 s; the same certificate or bulletin asked for
+    again (downloaded twice, printed after a preview) needs the same characters. At most 64
+    cuts of a few kilobytes each are kept."""
+    return _cut(chars, weight, path)
 
 
 @contextmanager
