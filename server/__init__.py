@@ -20,6 +20,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     instance = settings.get("INSTANCE_PATH") or os.environ.get("REDVEST_INSTANCE_PATH") or None
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=os.path.abspath(instance) if instance else None)
+    from server.routing import LazyBuilderRule
+
+    app.url_rule_class = LazyBuilderRule  # before any route is added (server/routing.py)
     app.config.update(settings)
     os.makedirs(app.instance_path, exist_ok=True)
     _follow_demo(app, test_config or {})
