@@ -67,14 +67,15 @@ def a4_with_cjk(text: str, font_file: str | None = None) -> Iterator:
         yield pdf
 
 
-def _cut(text: str, weight: int, path: str) -> bytes:
+def _cut(chars: str, weight: int, path: str) -> bytes:
+    """The font cut to ``chars`` (each once, no line breaks or tabs) and the space."""
     font = TTFont(path, fontNumber=face_index(path), lazy=True)
     options = subset.Options()
     options.layout_features = []
     options.name_IDs = []
     options.notdef_outline = True
     subsetter = subset.Subsetter(options)
-    subsetter.populate(text=" " + "".join(sorted(set(text) - {"\n", "\r", "\t"})))
+    subsetter.populate(text=" " + chars)
     subsetter.subset(font)
     if "fvar" in font:
         axis = next((a for a in font["fvar"].axes if a.axisTag == "wght"), None)
