@@ -3,8 +3,8 @@
 - Refuses to start (one line on stderr, exit 1) when production settings are unsafe, in the
   master, before any worker is forked: a worker that failed the same check would only be
   respawned over and over.
-- Each worker freezes the objects of the loaded app out of the garbage collector's sight
-  (server/worker_gc.py).
+- Each worker freezes the objects of the loaded app out of the garbage collector's sight,
+  and collects its youngest objects less often (server/worker_gc.py).
 - Prometheus counters of all workers are added up through files in PROMETHEUS_MULTIPROC_DIR
   (emptied at start, a dead worker's live gauges dropped).
 Everything here can be overridden on the command line (``-w``, ``-b``).

@@ -232,7 +232,7 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
     running = fastsql.rows(running_query, params)
     on_duty.sort(key=_SHIFT_START)
     running.sort(key=_SLOT_ORDER)
-    dialect = driver_rows.dialect_name()
+    dialect = fastsql.dialect_name()
     utc, aware = driver_rows.utc_reader(dialect), driver_rows.aware_reader(dialect)
     as_date = driver_rows.date_reader(dialect)
 
@@ -240,6 +240,7 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
     # entry's; the slot does not repeat it.)
     board: dict[int, dict] = {}
     places: list[tuple] = []
+    unstaffed: list[tuple] = []  # the posts first met in the slots: nobody on duty there
     for (shift_id, post_id, volunteer_id, unit_id, started_at, source, volunteer_name, unit_name, code, name,
          district, photo_id, sha256, kind, width, height, size, captured_at) in on_duty:
         person = {"id": shift_id, "volunteer_id": volunteer_id, "unit_id": unit_id, "started_at": aware(started_at),
@@ -265,7 +266,9 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
             if found is None:
                 found = board[post_id] = {"post": _new_tuple(PostRef, (post_id, code, name, district)),
                                           "on_duty": [], "slots": [slot]}
-                places.append((district, code or "", post_id, found))
+                place = (district, code or "", post_id, found)
+                places.append(place)
+                unstaffed.append(place)
             else:
                 found["slots"].append(slot)
         if volunteer_id is not None:
@@ -273,6 +276,5 @@ def now_board(caller: Caller, now: datetime, tz, late_after: timedelta, *, distr
             slot["assigned"].append({"volunteer_id": volunteer_id, "name": volunteer_name, "present": here,
                                      "late": not here and now >= slot["starts_at"] + late_after})
     places.sort()  # no two posts share an id: the entries themselves are never compared
-    entries = [place[3] for place in places]
-    unstaffed = [e for e in entries if e["slots"] and not e["on_duty"]]
-    return {"at": now, "posts": entries, "unstaffed": unstaffed}
+    unstaffed.sort()
+    return {"at": now, "posts": [place[3] for place in places], "unstaffed": [place[3] for place in unstaffed]}
