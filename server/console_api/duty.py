@@ -43,13 +43,12 @@ def duty_now():
                            timedelta(minutes=current_app.config["LATE_AFTER_MINUTES"]),
                            district_id=query_int("district_id", low=1, high=_ID_MAX, default=None))
 
-    def person(row):
-        return {"shift_id": row["id"], "volunteer": {"id": row["volunteer_id"], "name": row["volunteer_name"]},
-                "unit": {"id": row["unit_id"], "name": row["unit_name"]} if row["unit_id"] else None,
-                "since": local_iso(row["started_at"], tz), "source": row["source"],
-                "minutes": int((now - row["started_at"]).total_seconds() // 60),
-                "photo": ({"id": row["photo"]["id"], "thumbnail_url": row["photo"]["thumbnail_url"]}
-                          if row["photo"] else None)}
+    def person(row: duty.OnDuty):
+        return {"shift_id": row.id, "volunteer": {"id": row.volunteer_id, "name": row.volunteer_name},
+                "unit": {"id": row.unit_id, "name": row.unit_name} if row.unit_id else None,
+                "since": local_iso(row.started_at, tz), "source": row.source,
+                "minutes": int((now - row.started_at).total_seconds() // 60),
+                "photo": {"id": row.photo["id"], "thumbnail_url": row.photo["thumbnail_url"]} if row.photo else None}
 
     def entry(e):
         slots = [{**roster_json.slot(slot, tz, post=e["post"]), "assigned": slot["assigned"]} for slot in e["slots"]]
