@@ -88,9 +88,20 @@ def test_other_posts_keep_the_ordinary_rules(client, volunteer, county):
 
 # --- scan window around rostered slots -----------------------------------------------------
 
+def county_clock_at(app, hour: int, minute: int) -> None:
+    """Moves the server's clock (CLOCK_OFFSET_SECONDS) to today at hour:minute in the county,
+    so a story about the roster does not depend on when it runs: near midnight, "20 minutes
+    ago" is yesterday."""
+    app.config["CLOCK_OFFSET_SECONDS"] = 0
+    now = utcnow().astimezone(TZ)
+    app.config["CLOCK_OFFSET_SECONDS"] = (now.replace(hour=hour, minute=minute) - now).total_seconds()
+
+
 @pytest.fixture
-def roster(county, volunteer):
-    """The post checks the roster; a slot of the volunteer's starts in 10 minutes."""
+def roster(app, county, volunteer):
+    """The post checks the roster, at ten in the morning; ``roster(m)``: a slot of the
+    volunteer's starts in m minutes."""
+    county_clock_at(app, 10, 0)
     county.post_east.scan_window = True
     db.session.commit()
     planner = factories.console_user("admin")
@@ -117,6 +128,27 @@ def test_a_scan_well_before_the_slot_is_allowed_but_flagged_unrostered(client, c
 def test_a_volunteer_not_on_the_roster_of_a_rostered_post_is_flagged(client, county, volunteer, roster):
     roster(-20, volunteers=(factories.volunteer(county.unit_a),))
     assert scan_in(client, volunteer, county.post_east)["flags"] == ["unrostered"]
+
+
+def test_just_after_midnight_a_night_slot_from_the_day_before_is_the_roster(app, client, county, volunteer):
+    # 00:10: a slot planned for yesterday, 23:30-01:00, is running, and the volunteer is not on it.
+    county_clock_at(app, 0, 10)
+    county.post_east.scan_window = True
+    db.session.commit()
+    yesterday = (utcnow().astimezone(TZ) - timedelta(days=1)).date().isoformat()
+    slots(factories.console_user("admin"), county.post_east, yesterday, "23:30", "01:00",
+          volunteers=(factories.volunteer(county.unit_a),), now=utcnow() - timedelta(days=2))
+    assert scan_in(client, volunteer, county.post_east)["flags"] == ["unrostered"]
+
+
+def test_a_slot_that_ended_before_midnight_leaves_no_roster_for_the_new_day(app, client, county, volunteer):
+    county_clock_at(app, 0, 10)
+    county.post_east.scan_window = True
+    db.session.commit()
+    yesterday = (utcnow().astimezone(TZ) - timedelta(days=1)).date().isoformat()
+    slots(factories.console_user("admin"), county.post_east, yesterday, "21:00", "23:00",
+          volunteers=(factories.volunteer(county.unit_a),), now=utcnow() - timedelta(days=2))
+    assert scan_in(client, volunteer, county.post_east)["flags"] == []
 
 
 def test_a_post_without_a_roster_that_day_has_nothing_to_be_outside_of(client, county, volunteer):

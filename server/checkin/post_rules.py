@@ -7,7 +7,8 @@ Per post, a county may ask for more (the console's post form):
   none has when the shift ends, it gets ``no_start_photo``.
 - ``scan_window``: a scan-in counts as rostered when the volunteer is assigned to a slot at
   that post running from SCAN_EARLY_MINUTES before its start to its end; a scan outside any
-  such slot is allowed and flagged ``unrostered`` when the post has slots that day.
+  such slot is allowed and flagged ``unrostered`` when the post has slots that day (a night
+  slot planned the day before and running past midnight counts for the day it runs into).
 
 The presence check itself (an automatic spot check) is raised by server/duty/presence_checks.py
 when the drawn moment comes: checkin only draws it, it does not import duty.
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 
 from server.checkin import hours
 from server.fastsql import Prepared
-from server.clock import local_date
+from server.clock import day_bounds, local_date
 from server.models import DutySlot, SlotAssignment
 
 START_PHOTO_MINUTES = 5
@@ -42,8 +43,13 @@ _IN_ASSIGNED_SLOT = Prepared(sa.select(sa.exists().where(
     assignments_t.c.volunteer_id == sa.bindparam("volunteer_id"),
     assignments_t.c.starts_at <= sa.bindparam("latest_start"), assignments_t.c.ends_at > sa.bindparam("now"),
     slots_t.c.id == assignments_t.c.slot_id, slots_t.c.post_id == sa.bindparam("post_id"))))
+# The day's slots, and the day before's that end after its midnight (ends_at > day_start holds
+# for every slot of the day itself).
 _POST_HAS_SLOTS_ON = Prepared(sa.select(sa.exists().where(
-    slots_t.c.post_id == sa.bindparam("post_id"), slots_t.c.local_date == sa.bindparam("local_date"))))
+    slots_t.c.post_id == sa.bindparam("post_id"),
+    slots_t.c.local_date.in_([sa.bindparam("day_before", type_=slots_t.c.local_date.type),
+                              sa.bindparam("local_date", type_=slots_t.c.local_date.type)]),
+    slots_t.c.ends_at > sa.bindparam("day_start", type_=slots_t.c.ends_at.type))))
 
 
 def presence_check_at(now: datetime, rate: float, max_minutes: int) -> datetime | None:
@@ -67,12 +73,16 @@ def start_flags(post: dict, volunteer_id: int, now: datetime, early_minutes: int
 
 def rostered(post_id: int, volunteer_id: int, now: datetime, early_minutes: int, tz) -> bool:
     """In one of the volunteer's slots at the post (opening ``early_minutes`` before it starts),
-    or the post has no roster that day to be outside of."""
+    or the post has no roster that day to be outside of (the scan's local day, with a night
+    slot from the day before that runs past midnight into it)."""
     params = {"volunteer_id": volunteer_id, "post_id": post_id, "now": now,
               "latest_start": now + timedelta(minutes=early_minutes)}
     if _first_value(_IN_ASSIGNED_SLOT.first(params)):
         return True
-    return not _first_value(_POST_HAS_SLOTS_ON.first({"post_id": post_id, "local_date": local_date(now, tz)}))
+    day = local_date(now, tz)
+    return not _first_value(_POST_HAS_SLOTS_ON.first({
+        "post_id": post_id, "local_date": day, "day_before": day - timedelta(days=1),
+        "day_start": day_bounds(day, day, tz)[0]}))
 
 
 def _first_value(row: dict | None):
