@@ -141,6 +141,19 @@ def test_just_after_midnight_a_night_slot_from_the_day_before_is_the_roster(app,
     assert scan_in(client, volunteer, county.post_east)["flags"] == ["unrostered"]
 
 
+def test_just_before_midnight_the_next_days_first_slot_already_opens_for_scans(app, client, county, volunteer):
+    # 23:55: nothing was planned today; a slot starts at 00:05, on another volunteer's roster.
+    county_clock_at(app, 23, 55)
+    county.post_east.scan_window = True
+    db.session.commit()
+    tomorrow = (utcnow().astimezone(TZ) + timedelta(days=1)).date().isoformat()
+    on_it = factories.volunteer(county.unit_a)
+    slots(factories.console_user("admin"), county.post_east, tomorrow, "00:05", "02:00", volunteers=(on_it,),
+          now=utcnow() - timedelta(days=1))
+    assert scan_in(client, on_it, county.post_east)["flags"] == []
+    assert scan_in(client, volunteer, county.post_east)["flags"] == ["unrostered"]
+
+
 def test_a_slot_that_ended_before_midnight_leaves_no_roster_for_the_new_day(app, client, county, volunteer):
     county_clock_at(app, 0, 10)
     county.post_east.scan_window = True

@@ -7,8 +7,9 @@ Per post, a county may ask for more (the console's post form):
   none has when the shift ends, it gets ``no_start_photo``.
 - ``scan_window``: a scan-in counts as rostered when the volunteer is assigned to a slot at
   that post running from SCAN_EARLY_MINUTES before its start to its end; a scan outside any
-  such slot is allowed and flagged ``unrostered`` when the post has slots that day (a night
-  slot planned the day before and running past midnight counts for the day it runs into).
+  such slot is allowed and flagged ``unrostered`` when the post has a roster that day: a slot
+  that touches the scan's local day (a night slot planned the day before and running past
+  midnight counts), or one opening for scans already (just before midnight, the next day's).
 
 The presence check itself (an automatic spot check) is raised by server/duty/presence_checks.py
 when the drawn moment comes: checkin only draws it, it does not import duty.
@@ -43,13 +44,15 @@ _IN_ASSIGNED_SLOT = Prepared(sa.select(sa.exists().where(
     assignments_t.c.volunteer_id == sa.bindparam("volunteer_id"),
     assignments_t.c.starts_at <= sa.bindparam("latest_start"), assignments_t.c.ends_at > sa.bindparam("now"),
     slots_t.c.id == assignments_t.c.slot_id, slots_t.c.post_id == sa.bindparam("post_id"))))
-# The day's slots, and the day before's that end after its midnight (ends_at > day_start holds
-# for every slot of the day itself).
-_POST_HAS_SLOTS_ON = Prepared(sa.select(sa.exists().where(
+# A slot of the post that overlaps [day_start, horizon): horizon is the day's end, or later when
+# a slot opening for scans now starts after midnight. Slots last at most MAX_SLOT_HOURS, so
+# only the day before, the day and the next can hold one (local_date is indexed).
+_day = slots_t.c.local_date.type
+_POST_HAS_ROSTER = Prepared(sa.select(sa.exists().where(
     slots_t.c.post_id == sa.bindparam("post_id"),
-    slots_t.c.local_date.in_([sa.bindparam("day_before", type_=slots_t.c.local_date.type),
-                              sa.bindparam("local_date", type_=slots_t.c.local_date.type)]),
-    slots_t.c.ends_at > sa.bindparam("day_start", type_=slots_t.c.ends_at.type))))
+    slots_t.c.local_date.in_([sa.bindparam(name, type_=_day) for name in ("day_before", "day", "day_after")]),
+    slots_t.c.ends_at > sa.bindparam("day_start", type_=slots_t.c.ends_at.type),
+    slots_t.c.starts_at < sa.bindparam("horizon", type_=slots_t.c.starts_at.type))))
 
 
 def presence_check_at(now: datetime, rate: float, max_minutes: int) -> datetime | None:
@@ -73,16 +76,16 @@ def start_flags(post: dict, volunteer_id: int, now: datetime, early_minutes: int
 
 def rostered(post_id: int, volunteer_id: int, now: datetime, early_minutes: int, tz) -> bool:
     """In one of the volunteer's slots at the post (opening ``early_minutes`` before it starts),
-    or the post has no roster that day to be outside of (the scan's local day, with a night
-    slot from the day before that runs past midnight into it)."""
-    params = {"volunteer_id": volunteer_id, "post_id": post_id, "now": now,
-              "latest_start": now + timedelta(minutes=early_minutes)}
+    or the post has no roster that day to be outside of (see the module's docstring)."""
+    latest_start = now + timedelta(minutes=early_minutes)
+    params = {"volunteer_id": volunteer_id, "post_id": post_id, "now": now, "latest_start": latest_start}
     if _first_value(_IN_ASSIGNED_SLOT.first(params)):
         return True
     day = local_date(now, tz)
-    return not _first_value(_POST_HAS_SLOTS_ON.first({
-        "post_id": post_id, "local_date": day, "day_before": day - timedelta(days=1),
-        "day_start": day_bounds(day, day, tz)[0]}))
+    day_start, day_end = day_bounds(day, day, tz)
+    return not _first_value(_POST_HAS_ROSTER.first({
+        "post_id": post_id, "day_before": day - timedelta(days=1), "day": day, "day_after": day + timedelta(days=1),
+        "day_start": day_start, "horizon": max(day_end, latest_start)}))
 
 
 def _first_value(row: dict | None):
