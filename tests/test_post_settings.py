@@ -130,37 +130,33 @@ def test_a_volunteer_not_on_the_roster_of_a_rostered_post_is_flagged(client, cou
     assert scan_in(client, volunteer, county.post_east)["flags"] == ["unrostered"]
 
 
-def test_just_after_midnight_a_night_slot_from_the_day_before_is_the_roster(app, client, county, volunteer):
-    # 00:10: a slot planned for yesterday, 23:30-01:00, is running, and the volunteer is not on it.
-    county_clock_at(app, 0, 10)
+def night_slot(app, county, clock: tuple[int, int], days: int, start: str, end: str, on_it) -> None:
+    """The post checks the roster; the county's clock reads ``clock`` today, and a slot runs from
+    ``start`` to ``end`` on the day ``days`` from today, with ``on_it`` on it."""
+    county_clock_at(app, *clock)
     county.post_east.scan_window = True
     db.session.commit()
-    yesterday = (utcnow().astimezone(TZ) - timedelta(days=1)).date().isoformat()
-    slots(factories.console_user("admin"), county.post_east, yesterday, "23:30", "01:00",
-          volunteers=(factories.volunteer(county.unit_a),), now=utcnow() - timedelta(days=2))
+    day = (utcnow().astimezone(TZ) + timedelta(days=days)).date().isoformat()
+    slots(factories.console_user("admin"), county.post_east, day, start, end, volunteers=(on_it,),
+          now=utcnow() - timedelta(days=2))
+
+
+def test_just_after_midnight_a_night_slot_from_the_day_before_is_the_roster(app, client, county, volunteer):
+    # 00:10: a slot planned for yesterday, 23:30-01:00, is running, and the volunteer is not on it.
+    night_slot(app, county, (0, 10), -1, "23:30", "01:00", factories.volunteer(county.unit_a))
     assert scan_in(client, volunteer, county.post_east)["flags"] == ["unrostered"]
 
 
 def test_just_before_midnight_the_next_days_first_slot_already_opens_for_scans(app, client, county, volunteer):
     # 23:55: nothing was planned today; a slot starts at 00:05, on another volunteer's roster.
-    county_clock_at(app, 23, 55)
-    county.post_east.scan_window = True
-    db.session.commit()
-    tomorrow = (utcnow().astimezone(TZ) + timedelta(days=1)).date().isoformat()
     on_it = factories.volunteer(county.unit_a)
-    slots(factories.console_user("admin"), county.post_east, tomorrow, "00:05", "02:00", volunteers=(on_it,),
-          now=utcnow() - timedelta(days=1))
+    night_slot(app, county, (23, 55), 1, "00:05", "02:00", on_it)
     assert scan_in(client, on_it, county.post_east)["flags"] == []
     assert scan_in(client, volunteer, county.post_east)["flags"] == ["unrostered"]
 
 
 def test_a_slot_that_ended_before_midnight_leaves_no_roster_for_the_new_day(app, client, county, volunteer):
-    county_clock_at(app, 0, 10)
-    county.post_east.scan_window = True
-    db.session.commit()
-    yesterday = (utcnow().astimezone(TZ) - timedelta(days=1)).date().isoformat()
-    slots(factories.console_user("admin"), county.post_east, yesterday, "21:00", "23:00",
-          volunteers=(factories.volunteer(county.unit_a),), now=utcnow() - timedelta(days=2))
+    night_slot(app, county, (0, 10), -1, "21:00", "23:00", factories.volunteer(county.unit_a))
     assert scan_in(client, volunteer, county.post_east)["flags"] == []
 
 
