@@ -88,22 +88,22 @@ def test_other_posts_keep_the_ordinary_rules(client, volunteer, county):
 
 # --- scan window around rostered slots -----------------------------------------------------
 
-def county_clock_at(app, hour: int, minute: int) -> None:
-    """Moves the server's clock (CLOCK_OFFSET_SECONDS) to today at hour:minute in the county,
-    so a story about the roster does not depend on when it runs: near midnight, "20 minutes
-    ago" is yesterday."""
+def roster_checked_at(app, post, hour: int, minute: int) -> None:
+    """The post checks scans against the roster, and the server's clock (CLOCK_OFFSET_SECONDS)
+    reads today at hour:minute in the county, so a story about the roster does not depend on
+    when it runs: near midnight, "20 minutes ago" is yesterday."""
     app.config["CLOCK_OFFSET_SECONDS"] = 0
     now = utcnow().astimezone(TZ)
     app.config["CLOCK_OFFSET_SECONDS"] = (now.replace(hour=hour, minute=minute) - now).total_seconds()
+    post.scan_window = True
+    db.session.commit()
 
 
 @pytest.fixture
 def roster(app, county, volunteer):
     """The post checks the roster, at ten in the morning; ``roster(m)``: a slot of the
     volunteer's starts in m minutes."""
-    county_clock_at(app, 10, 0)
-    county.post_east.scan_window = True
-    db.session.commit()
+    roster_checked_at(app, county.post_east, 10, 0)
     planner = factories.console_user("admin")
 
     def slot_in(minutes: int, volunteers=(volunteer,), length: int = 60):
@@ -133,9 +133,7 @@ def test_a_volunteer_not_on_the_roster_of_a_rostered_post_is_flagged(client, cou
 def night_slot(app, county, clock: tuple[int, int], days: int, start: str, end: str, on_it) -> None:
     """The post checks the roster; the county's clock reads ``clock`` today, and a slot runs from
     ``start`` to ``end`` on the day ``days`` from today, with ``on_it`` on it."""
-    county_clock_at(app, *clock)
-    county.post_east.scan_window = True
-    db.session.commit()
+    roster_checked_at(app, county.post_east, *clock)
     day = (utcnow().astimezone(TZ) + timedelta(days=days)).date().isoformat()
     slots(factories.console_user("admin"), county.post_east, day, start, end, volunteers=(on_it,),
           now=utcnow() - timedelta(days=2))

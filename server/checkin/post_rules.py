@@ -25,6 +25,7 @@ from server.checkin import hours
 from server.fastsql import Prepared
 from server.clock import day_bounds, local_date
 from server.models import DutySlot, SlotAssignment
+from server.models.rosters import MAX_SLOT_HOURS
 
 START_PHOTO_MINUTES = 5
 # A presence check comes no sooner than this into the shift, and no later than the cap.
@@ -45,14 +46,13 @@ _IN_ASSIGNED_SLOT = Prepared(sa.select(sa.exists().where(
     assignments_t.c.starts_at <= sa.bindparam("latest_start"), assignments_t.c.ends_at > sa.bindparam("now"),
     slots_t.c.id == assignments_t.c.slot_id, slots_t.c.post_id == sa.bindparam("post_id"))))
 # A slot of the post that overlaps [day_start, horizon): horizon is the day's end, or later when
-# a slot opening for scans now starts after midnight. Slots last at most MAX_SLOT_HOURS, so
-# only the day before, the day and the next can hold one (local_date is indexed).
-_day = slots_t.c.local_date.type
+# a slot opening for scans now starts after midnight. Slots last at most MAX_SLOT_HOURS, so the
+# start is bounded on both sides: a range on the (post_id, starts_at, ends_at) index.
 _POST_HAS_ROSTER = Prepared(sa.select(sa.exists().where(
     slots_t.c.post_id == sa.bindparam("post_id"),
-    slots_t.c.local_date.in_([sa.bindparam(name, type_=_day) for name in ("day_before", "day", "day_after")]),
-    slots_t.c.ends_at > sa.bindparam("day_start", type_=slots_t.c.ends_at.type),
-    slots_t.c.starts_at < sa.bindparam("horizon", type_=slots_t.c.starts_at.type))))
+    slots_t.c.starts_at > sa.bindparam("earliest_start", type_=slots_t.c.starts_at.type),
+    slots_t.c.starts_at < sa.bindparam("horizon", type_=slots_t.c.starts_at.type),
+    slots_t.c.ends_at > sa.bindparam("day_start", type_=slots_t.c.ends_at.type))))
 
 
 def presence_check_at(now: datetime, rate: float, max_minutes: int) -> datetime | None:
@@ -84,8 +84,8 @@ def rostered(post_id: int, volunteer_id: int, now: datetime, early_minutes: int,
     day = local_date(now, tz)
     day_start, day_end = day_bounds(day, day, tz)
     return not _first_value(_POST_HAS_ROSTER.first({
-        "post_id": post_id, "day_before": day - timedelta(days=1), "day": day, "day_after": day + timedelta(days=1),
-        "day_start": day_start, "horizon": max(day_end, latest_start)}))
+        "post_id": post_id, "earliest_start": day_start - timedelta(hours=MAX_SLOT_HOURS),
+        "horizon": max(day_end, latest_start), "day_start": day_start}))
 
 
 def _first_value(row: dict | None):
